@@ -1,0 +1,1 @@
+"""Reproducible benchmarks on generated data; `make bench` writes JSON to var/bench/."""

@@ -1,0 +1,1 @@
+"""Regions, organisations, people, roles and the audit trail shared by every capability."""

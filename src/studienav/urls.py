@@ -1,0 +1,16 @@
+"""Root URLs: Swedish pages at /, English under /en/; health and admin outside the languages."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from studienav.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("django-admin/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
+    path("", include("studienav.core.urls")),
+    prefix_default_language=False,
+)
