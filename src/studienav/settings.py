@@ -60,6 +60,13 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "studienav.core",
+    "studienav.registry",
+    "studienav.search",
+    "studienav.portal",
+    "studienav.api",
+    "studienav.stats",
+    "studienav.feasibility",
+    "studienav.participation",
 ]
 
 MIDDLEWARE = [

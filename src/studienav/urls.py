@@ -9,8 +9,14 @@ from studienav.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
+    path("", include("studienav.api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", include("studienav.core.urls")),
+    path("", include("studienav.registry.urls")),
+    path("", include("studienav.portal.urls")),
+    path("", include("studienav.stats.urls")),
+    path("", include("studienav.feasibility.urls")),
+    path("", include("studienav.participation.urls")),
     prefix_default_language=False,
 )

@@ -23,7 +23,8 @@ ALWAYS_EXCLUDED = frozenset({"password", "token_hash"})
 _PG_CHAIN_LOCK = 7_274_614_301
 
 
-def _normalise(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """Plain JSON data (dates as ISO strings, decimals as strings), as the trail stores it."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
@@ -35,7 +36,7 @@ def snapshot(obj: models.Model, *, exclude: Iterable[str] = ()) -> dict[str, Any
         for field in obj._meta.concrete_fields
         if field.attname not in skip and field.name not in skip
     }
-    return dict(_normalise(data))
+    return dict(json_ready(data))
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -95,7 +96,7 @@ def audit_record(
     if before is not None:
         recorded.update(diff(before, after if after is not None else snapshot(obj)))
     if changes:
-        recorded.update(_normalise(changes))
+        recorded.update(json_ready(changes))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

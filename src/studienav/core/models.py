@@ -311,12 +311,12 @@ class RoleAssignment(models.Model):
         ordering = ["role"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in ROLES_PER_REGION])
+                condition=~models.Q(role__in=sorted(r.value for r in ROLES_PER_REGION))
                 | models.Q(region__isnull=False),
                 name="role_region_required",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in ROLES_PER_ORGANISATION])
+                condition=~models.Q(role__in=sorted(r.value for r in ROLES_PER_ORGANISATION))
                 | models.Q(organisation__isnull=False),
                 name="role_organisation_required",
             ),

@@ -649,7 +649,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     models.Q(
-                        ("role__in", ["node_coordinator", "disclosure_officer"]), _negated=True
+                        ("role__in", ["disclosure_officer", "node_coordinator"]), _negated=True
                     ),
                     ("region__isnull", False),
                     _connector="OR",
@@ -661,7 +661,7 @@ class Migration(migrations.Migration):
             model_name="roleassignment",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("role__in", ["sponsor", "site_staff"]), _negated=True),
+                    models.Q(("role__in", ["site_staff", "sponsor"]), _negated=True),
                     ("organisation__isnull", False),
                     _connector="OR",
                 ),

@@ -1,0 +1,1 @@
+"""Study requests (feasibility): from a sponsor's question to a compiled answer."""

@@ -1,0 +1,8 @@
+"""The feasibility app."""
+
+from django.apps import AppConfig
+
+
+class FeasibilityConfig(AppConfig):
+    name = "studienav.feasibility"
+    label = "feasibility"

@@ -1,0 +1,1 @@
+"""Patient participation: expressions of interest, consent, matching and referral."""

@@ -1,0 +1,1 @@
+"""What the public sees: the start page, search results and study pages."""

@@ -1,0 +1,1 @@
+"""The study registry: one harmonised, quality-checked, versioned record per study."""

@@ -1,0 +1,113 @@
+"""Match a registry location (name and place) to a known organisation, or create one.
+
+`Uppsala University Hospital, Uppsala` is Akademiska sjukhuset through its aliases. A name
+matches only in the same municipality (or city abroad): companies list many sites as
+`Research Site`, and each city's is a site of its own. New organisations are flagged
+`needs_review` for the coordinator to confirm or merge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from studienav.core.errors import ValidationFailed
+from studienav.core.models import Municipality, Organisation, OrganisationType, Region
+from studienav.core.places import fold, place_resolve
+from studienav.registry.schema import SiteRecord
+
+# Words that say what kind of place it is; dropped before comparing names.
+_GENERIC = ("the", "of", "och", "and")
+
+
+def _name_key(name: str) -> str:
+    words = [w for w in name.replace(",", " ").split() if w.casefold() not in _GENERIC]
+    return fold(" ".join(words))
+
+
+def _guess_type(name: str) -> str:
+    folded = name.casefold()
+    if "vårdcentral" in folded or "hälsocentral" in folded or "primary care" in folded:
+        return OrganisationType.PRIMARY_CARE
+    if "tandvård" in folded or "dental" in folded:
+        return OrganisationType.DENTAL
+    if ("universitet" in folded and "sjukhus" not in folded) or folded.startswith("university of"):
+        return OrganisationType.UNIVERSITY
+    if any(w in folded for w in ("hospital", "sjukhus", "lasarett", "clinic", "klinik")):
+        return OrganisationType.HOSPITAL
+    return OrganisationType.OTHER
+
+
+class OrganisationMatcher:
+    """An in-memory index of organisations for one import run (thousands of lookups)."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, list[Organisation]] = defaultdict(list)
+        self._regions = {r.code: r for r in Region.objects.all()}
+        for organisation in Organisation.objects.select_related("municipality", "region"):
+            self._add(organisation)
+
+    def _add(self, organisation: Organisation) -> None:
+        names = {organisation.name, organisation.name_en, *(organisation.aliases or [])}
+        for name in names:
+            if name:
+                self._by_name[_name_key(name)].append(organisation)
+
+    def _place(self, record: SiteRecord) -> tuple[Region | None, Municipality | None]:
+        if record.country != "SE":
+            return None, None
+        place = place_resolve(", ".join(p for p in (record.postal_code, record.city) if p))
+        if place is None:
+            place = place_resolve(record.organisation)
+        if place is not None:
+            return place.region, place.municipality
+        if record.region and record.region in self._regions:
+            return self._regions[record.region], None
+        return None, None
+
+    def match(self, record: SiteRecord) -> tuple[Organisation, bool]:
+        """The organisation for a site record, and whether it had to be created."""
+        region, municipality = self._place(record)
+        candidates = self._by_name.get(_name_key(record.organisation), [])
+        for organisation in candidates:
+            if record.country != organisation.country:
+                continue
+            if record.country == "SE":
+                if municipality is not None and organisation.municipality_id == municipality.pk:
+                    return organisation, False
+                if (
+                    municipality is None
+                    and region is not None
+                    and organisation.region_id == region.pk
+                ):
+                    return organisation, False
+            elif fold(organisation.city) == fold(record.city):
+                return organisation, False
+        if record.country == "SE" and region is None:
+            raise ValidationFailed(
+                code="site_region_unknown",
+                field="city",
+                message=_("Cannot tell which region %(place)s is in; give the town or the region.")
+                % {"place": record.city or record.organisation},
+            )
+        organisation = Organisation(
+            name=record.organisation,
+            type=_guess_type(record.organisation),
+            country=record.country,
+            region=region,
+            municipality=municipality,
+            city=record.city or (municipality.name if municipality else ""),
+            postal_code=record.postal_code,
+            latitude=record.latitude
+            if record.latitude is not None
+            else (municipality.latitude if municipality else None),
+            longitude=record.longitude
+            if record.longitude is not None
+            else (municipality.longitude if municipality else None),
+            needs_review=True,
+        )
+        organisation.full_clean()
+        organisation.save()
+        self._add(organisation)
+        return organisation, True

@@ -1,0 +1,383 @@
+"""Study <-> exchange record: the snapshot of a study, and the one service that applies records.
+
+`record_apply` matches a record to an existing study on any shared identifier and brings the
+study up to date: fields present in the record overwrite, identifiers and sites are added
+(never duplicated, never removed), and a record that changes nothing leaves no trace.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from studienav.core.audit import audit_record
+from studienav.core.errors import ValidationFailed
+from studienav.core.models import Region, User
+from studienav.core.selectors import node_regions
+from studienav.registry.icd10 import icd10_chapter
+from studienav.registry.models import (
+    IdentifierScheme,
+    Site,
+    Study,
+    StudyCondition,
+    StudyIdentifier,
+    StudyIntervention,
+    StudyOutcome,
+    StudyState,
+    StudyVersion,
+)
+from studienav.registry.organisations import OrganisationMatcher
+from studienav.registry.schema import (
+    ConditionRecord,
+    IdentifierRecord,
+    InterventionRecord,
+    OutcomeRecord,
+    SiteRecord,
+    StudyRecord,
+)
+from studienav.search.index import search_index_study
+
+_SCALARS = tuple(f for f in Study.PUBLIC_FIELDS)
+_SITE_FIELDS = (
+    "principal_investigator",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "recruitment_status",
+    "target_enrolment",
+    "actual_enrolment",
+    "start_date",
+)
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcome: Outcome
+    study: Study
+
+
+def study_to_record(study: Study) -> StudyRecord:
+    """The whole study as an exchange record (also the published version's content)."""
+    data: dict[str, Any] = {field: getattr(study, field) for field in _SCALARS}
+    data["therapeutic_area"] = study.therapeutic_area or None
+    regions = {r.pk: r.code for r in Region.objects.all()} if study.pk else {}
+    data.update(
+        id=study.pk,
+        state=study.state,
+        source=study.source,
+        identifiers=[
+            IdentifierRecord.model_construct(
+                scheme=i.scheme,
+                value=i.value,
+                region=regions.get(i.region_id) if i.region_id else None,
+                issuer=i.issuer,
+                is_primary=i.is_primary,
+            )
+            for i in study.identifiers.all()
+        ],
+        conditions=[
+            ConditionRecord.model_construct(name=c.name, icd10=c.icd10)
+            for c in study.conditions.all()
+        ],
+        interventions=[
+            InterventionRecord.model_construct(type=i.type, name=i.name, description=i.description)
+            for i in study.interventions.all()
+        ],
+        outcomes=[
+            OutcomeRecord.model_construct(kind=o.kind, measure=o.measure, time_frame=o.time_frame)
+            for o in study.outcomes.all()
+        ],
+        sites=[
+            SiteRecord.model_construct(
+                organisation=s.organisation.name,
+                city=s.organisation.city,
+                postal_code=s.organisation.postal_code,
+                country=s.organisation.country,
+                region=regions.get(s.region_id) if s.region_id else None,
+                latitude=s.organisation.latitude,
+                longitude=s.organisation.longitude,
+                **{f: getattr(s, f) for f in _SITE_FIELDS},
+            )
+            for s in study.sites.select_related("organisation").order_by("id")
+        ],
+    )
+    return StudyRecord.model_construct(**data)
+
+
+def public_snapshot(study: Study) -> dict[str, Any]:
+    """What the public history keeps of a version: every public field, as JSON."""
+    return study_to_record(study).model_dump(mode="json", exclude={"id", "state", "source"})
+
+
+def version_publish(*, study: Study, by: User | None, reason: str) -> StudyVersion:
+    """Keep the record as it is now as its next published version."""
+    study.version += 1
+    study.save(update_fields=["version"])
+    return StudyVersion.objects.create(
+        study=study,
+        number=study.version,
+        published_by=by,
+        data=public_snapshot(study),
+        reason=reason,
+    )
+
+
+def derive_therapeutic_area(codes: list[str]) -> str:
+    """The commonest ICD-10 chapter among the condition codes, or '' when none is coded."""
+    chapters = [c for c in (icd10_chapter(code) for code in codes if code) if c]
+    if not chapters:
+        return ""
+    return max(sorted(set(chapters)), key=chapters.count)
+
+
+def _existing_study(record: StudyRecord) -> Study | None:
+    keys = record.identifier_keys
+    if not keys:
+        return None
+    query = Q()
+    for scheme, value in keys:
+        query |= Q(scheme=scheme, value=value)
+    studies = {
+        i.study.merged_into or i.study
+        for i in StudyIdentifier.objects.filter(query).select_related("study__merged_into")
+    }
+    if len(studies) > 1:
+        names = ", ".join(
+            f"#{s.pk} {s.public_title[:60]}" for s in sorted(studies, key=lambda s: s.pk)
+        )
+        raise ValidationFailed(
+            code="identifiers_in_two_studies",
+            field="identifiers",
+            message=_(
+                "The identifiers belong to different studies (%(studies)s); merge them first."
+            )
+            % {"studies": names},
+        )
+    return studies.pop() if studies else None
+
+
+def _lead_region(sites: list[Site]) -> Region | None:
+    ours = set(node_regions().values_list("pk", flat=True))
+    regions = [s.region for s in sites if s.region is not None]
+    for region in regions:
+        if region.pk in ours:
+            return region
+    return regions[0] if regions else None
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_dump(item) for item in value]
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _comparable(record: StudyRecord) -> dict[str, Any]:
+    data = record.model_dump(mode="json", exclude={"id", "format", "state", "source"})
+    data["sites"] = sorted(data["sites"], key=lambda s: (s["organisation"], s["city"]))
+    data["identifiers"] = sorted(data["identifiers"], key=lambda i: (i["scheme"], i["value"]))
+    return data
+
+
+def _site_identity(organisation: Any, regions: dict[int, str]) -> dict[str, Any]:
+    return {
+        "organisation": organisation.name,
+        "city": organisation.city,
+        "postal_code": organisation.postal_code,
+        "country": organisation.country,
+        "region": regions.get(organisation.region_id) if organisation.region_id else None,
+        "latitude": organisation.latitude,
+        "longitude": organisation.longitude,
+    }
+
+
+def _merged(
+    study: Study, existing: StudyRecord, record: StudyRecord, matcher: OrganisationMatcher
+) -> StudyRecord:
+    """The existing record brought up to date with what the new record carries.
+
+    Scalar fields and lists the record carries replace the study's; identifiers and sites
+    are added to. Sites are matched to organisations first, so a site listed under another
+    name of the same hospital updates the site instead of adding a second one.
+    """
+    data = existing.model_dump()
+    for field in record.model_fields_set - {
+        "identifiers",
+        "sites",
+        "id",
+        "format",
+        "state",
+        "source",
+    }:
+        data[field] = _dump(getattr(record, field))
+    known = {(i["scheme"], i["value"], i["region"]) for i in data["identifiers"]}
+    for identifier in record.identifiers:
+        if (identifier.scheme, identifier.value, identifier.region) not in known:
+            data["identifiers"].append(identifier.model_dump())
+    regions = {r.pk: r.code for r in Region.objects.all()}
+    by_organisation: dict[int, dict[str, Any]] = {}
+    for site, row in zip(
+        study.sites.select_related("organisation").order_by("id"), data["sites"], strict=True
+    ):
+        by_organisation[site.organisation_id] = row
+    for item in record.sites:
+        organisation, _created = matcher.match(item)
+        update = item.model_dump(include=set(_SITE_FIELDS) & item.model_fields_set)
+        if organisation.pk in by_organisation:
+            by_organisation[organisation.pk].update(update)
+        else:
+            row = {**item.model_dump(), **_site_identity(organisation, regions)}
+            data["sites"].append(row)
+            by_organisation[organisation.pk] = row
+    return StudyRecord.model_construct(
+        **{
+            **data,
+            "identifiers": [IdentifierRecord.model_construct(**i) for i in data["identifiers"]],
+            "sites": [SiteRecord.model_construct(**s) for s in data["sites"]],
+            "conditions": [ConditionRecord.model_construct(**c) for c in data["conditions"]],
+            "interventions": [
+                InterventionRecord.model_construct(**c) for c in data["interventions"]
+            ],
+            "outcomes": [OutcomeRecord.model_construct(**c) for c in data["outcomes"]],
+        }
+    )
+
+
+def _replace_children(study: Study, model: Any, items: list[Any], fields: tuple[str, ...]) -> None:
+    """Replace a study's conditions, interventions or outcomes when they differ."""
+    current = [
+        tuple(row) for row in model.objects.filter(study=study).order_by("id").values_list(*fields)
+    ]
+    wanted = [tuple(getattr(item, f) for f in fields) for item in items]
+    if current != wanted:
+        model.objects.filter(study=study).delete()
+        model.objects.bulk_create(
+            [model(study=study, **dict(zip(fields, row, strict=True))) for row in wanted]
+        )
+
+
+def _write(study: Study, record: StudyRecord, matcher: OrganisationMatcher) -> None:
+    """Make the study's rows say what the record says (sites matched to organisations)."""
+    for field in _SCALARS:
+        setattr(study, field, _dump(getattr(record, field)))
+    study.therapeutic_area = record.therapeutic_area or derive_therapeutic_area(
+        [c.icd10 for c in record.conditions]
+    )
+    study.updated_at = timezone.now()
+    study.full_clean(exclude=["primary_sponsor", "lead_region", "created_by", "merged_into"])
+    study.save()
+    regions = {r.code: r for r in Region.objects.all()}
+    existing_ids = {(i.scheme, i.value, i.region_id) for i in study.identifiers.all()}
+    StudyIdentifier.objects.bulk_create(
+        [
+            StudyIdentifier(
+                study=study,
+                scheme=i.scheme,
+                value=i.value,
+                region=regions.get(i.region) if i.region else None,
+                issuer=i.issuer,
+                is_primary=i.is_primary,
+            )
+            for i in record.identifiers
+            if (i.scheme, i.value, regions[i.region].pk if i.region else None) not in existing_ids
+        ]
+    )
+    _replace_children(study, StudyCondition, record.conditions, ("name", "icd10"))
+    _replace_children(
+        study, StudyIntervention, record.interventions, ("type", "name", "description")
+    )
+    _replace_children(study, StudyOutcome, record.outcomes, ("kind", "measure", "time_frame"))
+    sites = {s.organisation_id: s for s in study.sites.all()}
+    for item in record.sites:
+        organisation, _created = matcher.match(item)
+        site = sites.get(organisation.pk) or Site(study=study, organisation=organisation)
+        for field in _SITE_FIELDS:
+            setattr(site, field, getattr(item, field))
+        site.region = organisation.region
+        site.country = organisation.country
+        site.updated_at = timezone.now()
+        site.save()
+        sites[organisation.pk] = site
+
+
+@transaction.atomic
+def record_apply(
+    *,
+    record: StudyRecord,
+    by: User | None,
+    reason: str,
+    publish: bool = False,
+    matcher: OrganisationMatcher | None = None,
+) -> ApplyResult:
+    """Create or update the study a record describes; all of the record or none of it."""
+    matcher = matcher or OrganisationMatcher()
+    study = _existing_study(record)
+    if study is None:
+        study = Study(
+            state=record.state or (StudyState.PUBLISHED if publish else StudyState.SUBMITTED),
+            source=record.source,
+            created_by=by,
+            status_confirmed_at=timezone.now(),
+        )
+        _write(study, record, matcher)
+        study.lead_region = _lead_region(list(study.sites.select_related("region")))
+        if study.state in (StudyState.PUBLISHED, StudyState.COMPLETED):
+            study.published_at = timezone.now()
+        study.save(update_fields=["lead_region", "published_at"])
+        audit_record(
+            actor=by,
+            action="study.import_create",
+            obj=study,
+            reason=reason,
+            changes={"source": [None, record.source]},
+            label=study.public_title[:200],
+        )
+        if study.is_public:
+            version_publish(study=study, by=by, reason=reason)
+        search_index_study(study.pk)
+        return ApplyResult(Outcome.CREATED, study)
+
+    existing = study_to_record(study)
+    target = _merged(study, existing, record, matcher)
+    if _comparable(target) == _comparable(existing) and not (publish and not study.is_public):
+        return ApplyResult(Outcome.UNCHANGED, study)
+    before = public_snapshot(study)
+    _write(study, target, matcher)
+    if publish and study.state in (StudyState.DRAFT, StudyState.SUBMITTED, StudyState.RETURNED):
+        study.state = StudyState.PUBLISHED
+        study.published_at = timezone.now()
+        study.save(update_fields=["state", "published_at"])
+    after = public_snapshot(study)
+    audit_record(
+        actor=by,
+        action="study.import_update",
+        obj=study,
+        before=before,
+        after=after,
+        reason=reason,
+        label=study.public_title[:200],
+    )
+    if study.is_public:
+        version_publish(study=study, by=by, reason=reason)
+    search_index_study(study.pk)
+    return ApplyResult(Outcome.UPDATED, study)
+
+
+def identifier_owner(scheme: str, value: str, region: Region | None = None) -> Study | None:
+    """The study that already holds an identifier, if any (local numbers per region)."""
+    query = StudyIdentifier.objects.filter(scheme=scheme, value=value)
+    if scheme == IdentifierScheme.LOCAL:
+        query = query.filter(region=region)
+    found = query.select_related("study").first()
+    return found.study if found else None

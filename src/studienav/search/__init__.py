@@ -1,0 +1,1 @@
+"""Full-text and faceted search over published studies, on SQLite FTS5 and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Statistics, key figures against targets, the annual report and national figures."""

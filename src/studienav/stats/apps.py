@@ -1,0 +1,8 @@
+"""The stats app."""
+
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "studienav.stats"
+    label = "stats"
