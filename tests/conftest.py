@@ -56,6 +56,13 @@ def _swedish_by_default() -> Iterator[None]:
 
 
 @pytest.fixture
+def english() -> Iterator[None]:
+    """Run a test in English: for tests that compare English messages or pages."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def uppsala() -> Region:
     return Region.objects.get(code="03")
 

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "studienav.api.middleware.ApiEdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -148,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 # Sessions end after 30 minutes idle and 12 hours in all (SessionLifetimeMiddleware).
@@ -177,6 +178,27 @@ if not REQUIRE_TOTP and not DEBUG:
     raise ImproperlyConfigured("REQUIRE_TOTP may be turned off only in development (DEBUG=1).")
 OTP_TOTP_ISSUER = "studienav"
 
+# Registry and open API.
+CTGOV_API_URL: str = env.str("CTGOV_API_URL", default="https://clinicaltrials.gov/api/v2")
+API_RATE_LIMIT: int = env.int("API_RATE_LIMIT", default=600)
+
+# Statistics: who may embed the charts, and the keys that sign national figures.
+STATS_EMBED_ORIGINS: list[str] = env.list("STATS_EMBED_ORIGINS", default=[])
+STATS_SIGNING_KEY: str = env.str("STATS_SIGNING_KEY", default="")
+# Other nodes' public keys: "forum-norr=/etc/studienav/forum-norr.pem,gothia-forum=..."
+STATS_TRUSTED_KEYS: dict[str, str] = env.dict("STATS_TRUSTED_KEYS", default={})
+
+# Patient participation: personal fields are encrypted (Fernet keys, the first encrypts) and
+# found through keyed hashes. Development derives both from SECRET_KEY; production sets them.
+PARTICIPATION_KEYS: str = env.str("PARTICIPATION_KEYS", default="")
+PARTICIPATION_HASH_KEY: str = env.str("PARTICIPATION_HASH_KEY", default="")
+PARTICIPATION_RETENTION_MONTHS: int = env.int("PARTICIPATION_RETENTION_MONTHS", default=24)
+PARTICIPATION_RATE_LIMIT: int = env.int("PARTICIPATION_RATE_LIMIT", default=10)
+if not DEBUG and not (PARTICIPATION_KEYS and PARTICIPATION_HASH_KEY):
+    raise ImproperlyConfigured(
+        "PARTICIPATION_KEYS and PARTICIPATION_HASH_KEY must be set when DEBUG is off."
+    )
+
 # Language, time and formats: Swedish first, English second.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -191,7 +213,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

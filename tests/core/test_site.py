@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
 from django.urls import reverse
 
@@ -21,7 +22,8 @@ def test_start_page_is_swedish_at_root_and_english_under_en(client: Client) -> N
     assert '<html lang="sv">' in swedish.content.decode()
     assert '<html lang="en">' in english.content.decode()
     assert "Forum Mellansverige" in swedish.content.decode()
-    assert "Dalarna" in swedish.content.decode()
+    assert 'action="/studies/"' in swedish.content.decode()
+    assert 'action="/en/studies/"' in english.content.decode()
 
 
 def test_language_switch_keeps_the_page(client: Client) -> None:
@@ -86,6 +88,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         DEBUG="0",
         SECRET_KEY="k" * 20 + "-Uu7x9Qm2vLp3Ws8Zr4Tn6Yb1Hc5Jd0Ke",
         ALLOWED_HOSTS="studier.example.se",
+        PARTICIPATION_KEYS=Fernet.generate_key().decode(),
+        PARTICIPATION_HASH_KEY="h" * 40,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
@@ -111,3 +115,11 @@ def test_development_keeps_its_generated_secret_key(tmp_path: Path) -> None:
     key = (tmp_path / "secret_key").read_text()
     _run_studienav("check", tmp_path=tmp_path, DEBUG="1")
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_production_refuses_to_start_without_participation_keys(tmp_path: Path) -> None:
+    done = _run_studienav(
+        "check", tmp_path=tmp_path, DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="x.example"
+    )
+    assert done.returncode != 0
+    assert "PARTICIPATION_KEYS" in done.stderr

@@ -98,13 +98,7 @@ def audit_record(
     if changes:
         recorded.update(json_ready(changes))
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_CHAIN_LOCK])
-        previous = (
-            AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-            or GENESIS_HASH
-        )
+        previous = _chain_head()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor if actor is not None and actor.pk else None,
@@ -121,6 +115,47 @@ def audit_record(
         event.hash = event_hash(previous_hash=previous, fields=_hashed_fields(event))
         event.save(force_insert=True)
     return event
+
+
+def _chain_head() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_CHAIN_LOCK])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    action: str,
+    objects: list[models.Model],
+    reason: str = "",
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    """Append one event per object in one statement (bulk imports); same chain as audit_record."""
+    if not objects:
+        return
+    with transaction.atomic():
+        previous = _chain_head()
+        now = timezone.now()
+        events = []
+        for index, obj in enumerate(objects):
+            event = AuditEvent(
+                occurred_at=now,
+                actor=actor if actor is not None and actor.pk else None,
+                action=action,
+                object_type=object_type_of(obj),
+                object_id=str(obj.pk),
+                object_label=str(obj)[:200],
+                changes=json_ready(changes[index]) if changes else {},
+                reason=reason,
+                request_id=current_request_id(),
+                previous_hash=previous,
+            )
+            event.hash = event_hash(previous_hash=previous, fields=_hashed_fields(event))
+            previous = event.hash
+            events.append(event)
+        AuditEvent.objects.bulk_create(events)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def tidy_header(catalogue: Catalog, language: str) -> None:
 
 
 def fill_english(path: Path) -> int:
-    """Set every empty English msgstr to its msgid (source strings are English); returns count."""
+    """Make every English msgstr its msgid (source strings are English); returns the count."""
     with path.open("rb") as handle:
         catalogue = read_po(handle, locale="en")
     tidy_header(catalogue, "en")
@@ -31,12 +31,10 @@ def fill_english(path: Path) -> int:
     for message in catalogue:
         if not message.id:
             continue
-        if isinstance(message.id, tuple | list):
-            if not message.string or not all(message.string):
-                message.string = tuple(message.id)
-                filled += 1
-        elif not message.string:
-            message.string = message.id
+        # Always the msgid itself: msgmerge's fuzzy guesses would otherwise survive.
+        wanted = tuple(message.id) if isinstance(message.id, tuple | list) else message.id
+        if message.string != wanted:
+            message.string = wanted
             filled += 1
         message.flags.discard("fuzzy")
     with path.open("wb") as handle:

@@ -8,7 +8,6 @@ from studienav.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/verify/", views.otp_verify, name="otp_verify"),

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from studienav.core import services
 from studienav.core.access import is_verified, staff_required
+from studienav.core.appmodules import studienav_app_modules
 from studienav.core.audit import audit_events_for
 from studienav.core.errors import DomainError
 from studienav.core.forms import (
@@ -45,8 +46,6 @@ from studienav.core.selectors import (
     dashboard_summary,
     invitations_visible_to,
     needs_second_factor,
-    node_regions,
-    regions_sorted,
     users_visible_to,
 )
 
@@ -56,11 +55,6 @@ def _next_url(request: HttpRequest, default: str = "core:dashboard") -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse(default)
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"regions": regions_sorted(node_regions())})
 
 
 @require_GET
@@ -184,7 +178,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
-    return render(request, "core/dashboard.html", {"summary": dashboard_summary(request.user)})
+    # Each capability may offer dashboard.py with dashboard_panels(user): what waits there.
+    panels = [
+        panel
+        for module in studienav_app_modules("dashboard")
+        for panel in module.dashboard_panels(request.user)
+    ]
+    context = {"summary": dashboard_summary(request.user), "panels": panels}
+    return render(request, "core/dashboard.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,16 @@
 """Public pages (Swedish at /, English under /en/)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from studienav.portal import views
 
 app_name = "portal"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.start, name="home"),
+    path("start/", views.start, name="start"),
+    path("studies/", views.results, name="results"),
+    path("studies/feed.atom", views.results_feed, name="feed"),
+    path("studies.csv", views.results_csv, name="csv"),
+    path("studies/<int:pk>/", views.study, name="study"),
+]

@@ -23,13 +23,13 @@ from studienav.registry.models import IdentifierScheme
 FIRST_YEAR = 2004
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    IdentifierScheme.NCT: re.compile(r"^NCT(\d{8})$"),
-    IdentifierScheme.EU_CT: re.compile(r"^(\d{4})-5\d{5}-\d{2}-\d{2}$"),
-    IdentifierScheme.EUDRACT: re.compile(r"^(\d{4})-\d{6}-\d{2}$"),
+    IdentifierScheme.NCT: re.compile(r"^NCT(\d{8})$", re.ASCII),
+    IdentifierScheme.EU_CT: re.compile(r"^(\d{4})-5\d{5}-\d{2}-\d{2}$", re.ASCII),
+    IdentifierScheme.EUDRACT: re.compile(r"^(\d{4})-\d{6}-\d{2}$", re.ASCII),
     IdentifierScheme.ETHICS: re.compile(
-        r"^(?:(\d{4})-\d{5}-\d{2}|DNR (\d{4})-\d{5}|(\d{4})/\d{1,5}-\d{1,2})$"
+        r"^(?:(\d{4})-\d{5}-\d{2}|DNR (\d{4})-\d{5}|(\d{4})/\d{1,5}-\d{1,2})$", re.ASCII
     ),
-    IdentifierScheme.ISRCTN: re.compile(r"^ISRCTN(\d{8})$"),
+    IdentifierScheme.ISRCTN: re.compile(r"^ISRCTN(\d{8})$", re.ASCII),
 }
 
 _EXAMPLES = {

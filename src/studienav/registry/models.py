@@ -316,6 +316,8 @@ class Study(models.Model):
         indexes = [
             models.Index(fields=["state", "overall_status"]),
             models.Index(fields=["lead_region", "state"]),
+            # Narrows the candidates of the duplicate check.
+            models.Index(fields=["study_type", "planned_start_date"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -44,6 +44,8 @@ class OrganisationMatcher:
 
     def __init__(self) -> None:
         self._by_name: dict[str, list[Organisation]] = defaultdict(list)
+        self._created: list[Organisation] = []
+        self._places: dict[tuple[str, ...], tuple[Region | None, Municipality | None]] = {}
         self._regions = {r.code: r for r in Region.objects.all()}
         for organisation in Organisation.objects.select_related("municipality", "region"):
             self._add(organisation)
@@ -57,6 +59,12 @@ class OrganisationMatcher:
     def _place(self, record: SiteRecord) -> tuple[Region | None, Municipality | None]:
         if record.country != "SE":
             return None, None
+        key = (record.postal_code, record.city, record.organisation, record.region or "")
+        if key not in self._places:
+            self._places[key] = self._resolve_place(record)
+        return self._places[key]
+
+    def _resolve_place(self, record: SiteRecord) -> tuple[Region | None, Municipality | None]:
         place = place_resolve(", ".join(p for p in (record.postal_code, record.city) if p))
         if place is None:
             place = place_resolve(record.organisation)
@@ -107,7 +115,20 @@ class OrganisationMatcher:
             else (municipality.longitude if municipality else None),
             needs_review=True,
         )
-        organisation.full_clean()
+        organisation.full_clean(validate_constraints=False)
         organisation.save()
         self._add(organisation)
+        self._created.append(organisation)
         return organisation, True
+
+    def mark(self) -> int:
+        """A point to return to if the transaction that follows is rolled back."""
+        return len(self._created)
+
+    def forget_since(self, mark: int) -> None:
+        """Forget organisations created after `mark`: their transaction was rolled back."""
+        for organisation in self._created[mark:]:
+            for names in self._by_name.values():
+                if organisation in names:
+                    names.remove(organisation)
+        del self._created[mark:]

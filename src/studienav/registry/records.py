@@ -11,17 +11,19 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studienav.core.audit import audit_record
-from studienav.core.errors import ValidationFailed
+from studienav.core.audit import audit_record, audit_record_many
+from studienav.core.errors import DomainError, ValidationFailed
 from studienav.core.models import Region, User
 from studienav.core.selectors import node_regions
 from studienav.registry.icd10 import icd10_chapter
 from studienav.registry.models import (
+    PUBLIC_STATES,
     IdentifierScheme,
     Site,
     Study,
@@ -41,7 +43,7 @@ from studienav.registry.schema import (
     SiteRecord,
     StudyRecord,
 )
-from studienav.search.index import search_index_study
+from studienav.search.index import search_index_loaded, search_index_study
 
 _SCALARS = tuple(f for f in Study.PUBLIC_FIELDS)
 _SITE_FIELDS = (
@@ -68,11 +70,23 @@ class ApplyResult:
     study: Study
 
 
-def study_to_record(study: Study) -> StudyRecord:
-    """The whole study as an exchange record (also the published version's content)."""
+def region_codes() -> dict[int, str]:
+    return dict(Region.objects.values_list("pk", "code"))
+
+
+def _record_from_rows(
+    study: Study,
+    *,
+    identifiers: list[StudyIdentifier],
+    conditions: list[StudyCondition],
+    interventions: list[StudyIntervention],
+    outcomes: list[StudyOutcome],
+    sites: list[Site],
+    regions: dict[int, str],
+) -> StudyRecord:
+    """The exchange record of a study from its rows (already loaded); no queries."""
     data: dict[str, Any] = {field: getattr(study, field) for field in _SCALARS}
     data["therapeutic_area"] = study.therapeutic_area or None
-    regions = {r.pk: r.code for r in Region.objects.all()} if study.pk else {}
     data.update(
         id=study.pk,
         state=study.state,
@@ -85,35 +99,60 @@ def study_to_record(study: Study) -> StudyRecord:
                 issuer=i.issuer,
                 is_primary=i.is_primary,
             )
-            for i in study.identifiers.all()
+            for i in identifiers
         ],
         conditions=[
-            ConditionRecord.model_construct(name=c.name, icd10=c.icd10)
-            for c in study.conditions.all()
+            ConditionRecord.model_construct(name=c.name, icd10=c.icd10) for c in conditions
         ],
         interventions=[
             InterventionRecord.model_construct(type=i.type, name=i.name, description=i.description)
-            for i in study.interventions.all()
+            for i in interventions
         ],
         outcomes=[
             OutcomeRecord.model_construct(kind=o.kind, measure=o.measure, time_frame=o.time_frame)
-            for o in study.outcomes.all()
+            for o in outcomes
         ],
         sites=[
             SiteRecord.model_construct(
-                organisation=s.organisation.name,
-                city=s.organisation.city,
-                postal_code=s.organisation.postal_code,
-                country=s.organisation.country,
-                region=regions.get(s.region_id) if s.region_id else None,
-                latitude=s.organisation.latitude,
-                longitude=s.organisation.longitude,
-                **{f: getattr(s, f) for f in _SITE_FIELDS},
+                organisation=site.organisation.name,
+                city=site.organisation.city,
+                postal_code=site.organisation.postal_code,
+                country=site.organisation.country,
+                region=regions.get(site.region_id) if site.region_id else None,
+                latitude=site.organisation.latitude,
+                longitude=site.organisation.longitude,
+                **{f: getattr(site, f) for f in _SITE_FIELDS},
             )
-            for s in study.sites.select_related("organisation").order_by("id")
+            for site in sites
         ],
     )
     return StudyRecord.model_construct(**data)
+
+
+def _loaded(study: Study, relation: str) -> bool:
+    return relation in getattr(study, "_prefetched_objects_cache", {})
+
+
+def study_to_record(study: Study, *, regions: dict[int, str] | None = None) -> StudyRecord:
+    """The whole study as an exchange record (also the published version's content).
+
+    Uses prefetched relations when the caller loaded them (`prefetch_related("identifiers",
+    "conditions", "interventions", "outcomes", "sites__organisation")`), so exports stream.
+    """
+    sites = (
+        list(study.sites.all())
+        if _loaded(study, "sites")
+        else list(study.sites.select_related("organisation").order_by("id"))
+    )
+    return _record_from_rows(
+        study,
+        identifiers=list(study.identifiers.all()),
+        conditions=list(study.conditions.all()),
+        interventions=list(study.interventions.all()),
+        outcomes=list(study.outcomes.all()),
+        sites=sites,
+        regions=regions if regions is not None else (region_codes() if study.pk else {}),
+    )
 
 
 def public_snapshot(study: Study) -> dict[str, Any]:
@@ -144,11 +183,19 @@ def derive_therapeutic_area(codes: list[str]) -> str:
 
 def _existing_study(record: StudyRecord) -> Study | None:
     keys = record.identifier_keys
-    if not keys:
+    # Local numbers are unique per region, so they identify a study too.
+    local = [
+        (i.value, i.region)
+        for i in record.identifiers
+        if i.scheme == IdentifierScheme.LOCAL and i.region
+    ]
+    if not keys and not local:
         return None
     query = Q()
     for scheme, value in keys:
         query |= Q(scheme=scheme, value=value)
+    for value, region in local:
+        query |= Q(scheme=IdentifierScheme.LOCAL, value=value, region__code=region)
     studies = {
         i.study.merged_into or i.study
         for i in StudyIdentifier.objects.filter(query).select_related("study__merged_into")
@@ -322,6 +369,22 @@ def record_apply(
 ) -> ApplyResult:
     """Create or update the study a record describes; all of the record or none of it."""
     matcher = matcher or OrganisationMatcher()
+    mark = matcher.mark()
+    try:
+        return _apply_one(record=record, by=by, reason=reason, publish=publish, matcher=matcher)
+    except BaseException:
+        matcher.forget_since(mark)  # organisations it created are rolled back with it
+        raise
+
+
+def _apply_one(
+    *,
+    record: StudyRecord,
+    by: User | None,
+    reason: str,
+    publish: bool,
+    matcher: OrganisationMatcher,
+) -> ApplyResult:
     study = _existing_study(record)
     if study is None:
         study = Study(
@@ -381,3 +444,189 @@ def identifier_owner(scheme: str, value: str, region: Region | None = None) -> S
         query = query.filter(region=region)
     found = query.select_related("study").first()
     return found.study if found else None
+
+
+def records_apply(
+    *,
+    records: list[StudyRecord],
+    by: User | None,
+    reason: str,
+    publish: bool = False,
+    matcher: OrganisationMatcher | None = None,
+) -> list[ApplyResult | DomainError]:
+    """Apply many records: new studies in bulk, the rest one by one; each all or nothing.
+
+    Records whose identifiers no study holds (and no other record in the batch repeats) are
+    created together in one transaction; if that fails, every record of the batch goes
+    through `record_apply` on its own, so one bad record never takes others with it.
+    """
+    matcher = matcher or OrganisationMatcher()
+    results: list[ApplyResult | DomainError | None] = [None] * len(records)
+    values = {value for record in records for _scheme, value in record.identifier_keys}
+    taken = set(StudyIdentifier.objects.filter(value__in=values).values_list("scheme", "value"))
+    seen: set[tuple[str, str]] = set()
+    fresh: list[int] = []
+    one_by_one: list[int] = []
+    for index, record in enumerate(records):
+        keys = set(record.identifier_keys)
+        if keys and not keys & taken and not keys & seen:
+            fresh.append(index)
+            seen |= keys
+        else:
+            one_by_one.append(index)
+    if fresh:
+        mark = matcher.mark()
+        try:
+            with transaction.atomic():
+                studies = _create_many(
+                    [records[i] for i in fresh],
+                    by=by,
+                    reason=reason,
+                    publish=publish,
+                    matcher=matcher,
+                )
+        except (IntegrityError, DomainError, DjangoValidationError):
+            matcher.forget_since(mark)
+            one_by_one.extend(fresh)
+        else:
+            for index, study in zip(fresh, studies, strict=True):
+                results[index] = ApplyResult(Outcome.CREATED, study)
+    for index in sorted(one_by_one):
+        try:
+            results[index] = record_apply(
+                record=records[index], by=by, reason=reason, publish=publish, matcher=matcher
+            )
+        except DomainError as error:
+            results[index] = error
+    return [r for r in results if r is not None]
+
+
+def _create_many(
+    records: list[StudyRecord],
+    *,
+    by: User | None,
+    reason: str,
+    publish: bool,
+    matcher: OrganisationMatcher,
+) -> list[Study]:
+    now = timezone.now()
+    regions = {r.code: r for r in Region.objects.all()}
+    codes = {r.pk: r.code for r in regions.values()}
+    ours = set(node_regions().values_list("pk", flat=True))
+    studies: list[Study] = []
+    study_sites: list[list[Site]] = []
+    for record in records:
+        study = Study(
+            state=record.state or (StudyState.PUBLISHED if publish else StudyState.SUBMITTED),
+            source=record.source,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+            status_confirmed_at=now,
+        )
+        for field in _SCALARS:
+            setattr(study, field, _dump(getattr(record, field)))
+        study.therapeutic_area = record.therapeutic_area or derive_therapeutic_area(
+            [c.icd10 for c in record.conditions]
+        )
+        by_organisation: dict[int, Site] = {}
+        for item in record.sites:
+            organisation, _created = matcher.match(item)
+            site = by_organisation.get(organisation.pk) or Site(
+                organisation=organisation,
+                region=organisation.region,
+                country=organisation.country,
+                created_at=now,
+                updated_at=now,
+            )
+            for field in _SITE_FIELDS:
+                setattr(site, field, getattr(item, field))
+            by_organisation[organisation.pk] = site
+        site_regions = [s.region for s in by_organisation.values() if s.region is not None]
+        study.lead_region = next(
+            (r for r in site_regions if r.pk in ours), site_regions[0] if site_regions else None
+        )
+        if study.state in PUBLIC_STATES:
+            study.published_at = now
+            study.version = 1
+        studies.append(study)
+        study_sites.append(list(by_organisation.values()))
+    Study.objects.bulk_create(studies)
+
+    rows: dict[str, list[Any]] = {
+        k: [] for k in ("ids", "conditions", "interventions", "outcomes", "sites")
+    }
+    per_study: list[dict[str, list[Any]]] = []
+    for study, record, sites in zip(studies, records, study_sites, strict=True):
+        mine: dict[str, list[Any]] = {
+            "ids": [
+                StudyIdentifier(
+                    study=study,
+                    scheme=i.scheme,
+                    value=i.value,
+                    region=regions.get(i.region) if i.region else None,
+                    issuer=i.issuer,
+                    is_primary=i.is_primary,
+                )
+                for i in record.identifiers
+            ],
+            "conditions": [
+                StudyCondition(study=study, name=c.name, icd10=c.icd10) for c in record.conditions
+            ],
+            "interventions": [
+                StudyIntervention(study=study, type=i.type, name=i.name, description=i.description)
+                for i in record.interventions
+            ],
+            "outcomes": [
+                StudyOutcome(study=study, kind=o.kind, measure=o.measure, time_frame=o.time_frame)
+                for o in record.outcomes
+            ],
+            "sites": sites,
+        }
+        for new_site in sites:
+            new_site.study = study
+        for key, items in mine.items():
+            rows[key].extend(items)
+        per_study.append(mine)
+    StudyIdentifier.objects.bulk_create(rows["ids"])
+    StudyCondition.objects.bulk_create(rows["conditions"])
+    StudyIntervention.objects.bulk_create(rows["interventions"])
+    StudyOutcome.objects.bulk_create(rows["outcomes"])
+    Site.objects.bulk_create(rows["sites"])
+    versions = [
+        StudyVersion(
+            study=study,
+            number=1,
+            published_by=by,
+            published_at=now,
+            reason=reason,
+            data=_record_from_rows(
+                study,
+                identifiers=mine["ids"],
+                conditions=mine["conditions"],
+                interventions=mine["interventions"],
+                outcomes=mine["outcomes"],
+                sites=mine["sites"],
+                regions=codes,
+            ).model_dump(mode="json", exclude={"id", "state", "source"}),
+        )
+        for study, mine in zip(studies, per_study, strict=True)
+        if study.state in PUBLIC_STATES
+    ]
+    StudyVersion.objects.bulk_create(versions)
+    audit_record_many(
+        actor=by,
+        action="study.import_create",
+        objects=list(studies),
+        reason=reason,
+        changes=[{"source": [None, s.source]} for s in studies],
+    )
+    for study, mine in zip(studies, per_study, strict=True):
+        # The rows just written, as if prefetched: the index reads them without queries.
+        study._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "sites": mine["sites"],
+            "conditions": mine["conditions"],
+            "interventions": mine["interventions"],
+        }
+    search_index_loaded(studies)
+    return studies

@@ -18,6 +18,7 @@ from studienav.core.audit import audit_record, json_ready, snapshot
 from studienav.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from studienav.core.models import Organisation, Region, Role, RoleAssignment, User
 from studienav.core.services import send_templated_mail
+from studienav.participation.services import interest_notify_new_study
 from studienav.registry import identifiers as ids
 from studienav.registry.models import (
     PUBLIC_STATES,
@@ -93,12 +94,16 @@ def _coordinators(study: Study) -> list[User]:
     ]
 
 
-def _set_fields(study: Study, data: dict[str, Any]) -> None:
+def _check_editable(data: dict[str, Any]) -> None:
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(
             code="unknown_field", field=sorted(unknown)[0], message=_("This field cannot be set.")
         )
+
+
+def _set_fields(study: Study, data: dict[str, Any]) -> None:
+    _check_editable(data)
     for field, value in data.items():
         setattr(study, field, value)
 
@@ -148,6 +153,7 @@ def study_update(
     """Change a record: at once for reviewers and unpublished drafts; else as a change request."""
     if not studies_editable_by(by).filter(pk=study.pk).exists():
         raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
+    _check_editable(data)
     current = {field: getattr(study, field) for field in data}
     changes = {k: v for k, v in data.items() if current[k] != v}
     if not changes:
@@ -354,6 +360,8 @@ def study_publish(*, study: Study, by: User, reason: str = "") -> Study:
     study.save(update_fields=["review_comment", "status_confirmed_at"])
     version_publish(study=study, by=by, reason=reason or _("Published"))
     _notify(study=study, event="published", people=_editors(study), reason=reason)
+    # People who registered general interest and agreed hear of a new matching study.
+    transaction.on_commit(lambda: interest_notify_new_study(study.pk))
     return study
 
 
@@ -421,6 +429,12 @@ def identifier_add(
     """Add an identifier; refused when another study already holds it (that study is named)."""
     if not studies_editable_by(by).filter(pk=study.pk).exists():
         raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
+    if scheme not in IdentifierScheme.values:
+        raise ValidationFailed(
+            code="unknown_scheme",
+            field="scheme",
+            message=_("Choose one of the listed identifier schemes."),
+        )
     normalised = ids.validate(scheme, value)
     if scheme == IdentifierScheme.LOCAL and region is None:
         raise ValidationFailed(
@@ -597,12 +611,13 @@ def study_merge(*, keep: Study, duplicate: Study, by: User, reason: str) -> Merg
         raise ValidationFailed(
             code="same_study", field="duplicate", message=_("A study cannot be merged into itself.")
         )
+    # Before the permission check: a merged study is no longer anyone's to review.
+    if duplicate.merged_into_id is not None:
+        raise InvalidTransition(code="already_merged", message=_("The study is already merged."))
     if not (can_review(by, keep) and can_review(by, duplicate)):
         raise PermissionDenied(code="not_reviewer", message=_("You cannot review this study."))
     if not reason.strip():
         raise ValidationFailed(code="reason_required", field="reason", message=_("Give a reason."))
-    if duplicate.merged_into_id is not None:
-        raise InvalidTransition(code="already_merged", message=_("The study is already merged."))
     saved = public_snapshot(duplicate)
     have = set(keep.sites.values_list("organisation_id", flat=True))
     moved_sites = 0
@@ -644,3 +659,83 @@ def study_merge(*, keep: Study, duplicate: Study, by: User, reason: str) -> Merg
     if keep.state in PUBLIC_STATES:
         version_publish(study=keep, by=by, reason=reason)
     return merge
+
+
+@transaction.atomic
+def study_set_interventions(
+    *, study: Study, by: User, interventions: list[tuple[str, str, str]]
+) -> Study:
+    """Replace the interventions (type, name, description): WHO 13."""
+    from studienav.registry.models import InterventionType, StudyIntervention
+
+    if not studies_editable_by(by).filter(pk=study.pk).exists():
+        raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
+    rows = []
+    for index, (kind, name, description) in enumerate(interventions):
+        row = StudyIntervention(
+            study=study,
+            type=kind or InterventionType.OTHER,
+            name=name.strip(),
+            description=description.strip(),
+        )
+        try:
+            row.full_clean(exclude=["study"])
+        except Exception as error:
+            raise ValidationFailed(
+                code="intervention_invalid",
+                field=f"interventions.{index}",
+                message=_("Check the intervention's type and name."),
+            ) from error
+        rows.append(row)
+    before = [f"{i.type}: {i.name}" for i in study.interventions.all()]
+    study.interventions.all().delete()
+    StudyIntervention.objects.bulk_create(rows)
+    _changed(study)
+    audit_record(
+        actor=by,
+        action="study.set_interventions",
+        obj=study,
+        changes={"interventions": [before, [f"{r.type}: {r.name}" for r in rows]]},
+    )
+    if study.is_public:
+        version_publish(study=study, by=by, reason=_("Interventions changed"))
+    return study
+
+
+@transaction.atomic
+def study_set_outcomes(*, study: Study, by: User, outcomes: list[tuple[str, str, str]]) -> Study:
+    """Replace the outcomes (kind, measure, time frame): WHO 19 and 20."""
+    from studienav.registry.models import OutcomeKind, StudyOutcome
+
+    if not studies_editable_by(by).filter(pk=study.pk).exists():
+        raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
+    rows = []
+    for index, (kind, measure, time_frame) in enumerate(outcomes):
+        row = StudyOutcome(
+            study=study,
+            kind=kind or OutcomeKind.PRIMARY,
+            measure=measure.strip(),
+            time_frame=time_frame.strip(),
+        )
+        try:
+            row.full_clean(exclude=["study"])
+        except Exception as error:
+            raise ValidationFailed(
+                code="outcome_invalid",
+                field=f"outcomes.{index}",
+                message=_("Check the outcome's kind, measure and time frame."),
+            ) from error
+        rows.append(row)
+    before = [f"{o.kind}: {o.measure}" for o in study.outcomes.all()]
+    study.outcomes.all().delete()
+    StudyOutcome.objects.bulk_create(rows)
+    _changed(study)
+    audit_record(
+        actor=by,
+        action="study.set_outcomes",
+        obj=study,
+        changes={"outcomes": [before, [f"{r.kind}: {r.measure}" for r in rows]]},
+    )
+    if study.is_public:
+        version_publish(study=study, by=by, reason=_("Outcomes changed"))
+    return study

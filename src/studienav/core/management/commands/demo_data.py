@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+
+from studienav.core.appmodules import studienav_app_modules
 
 
 class Command(BaseCommand):
@@ -27,14 +27,6 @@ class Command(BaseCommand):
             raise CommandError("demo-data is for development: it refuses to run when DEBUG is off.")
         rng = random.Random(options["seed"])  # noqa: S311  (reproducible demo data, not secrets)
         # Each app may offer demo.py with demo_data_load(); core comes first, others follow.
-        for config in apps.get_app_configs():
-            if not config.name.startswith("studienav."):
-                continue
-            try:
-                module = importlib.import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as error:
-                if error.name == f"{config.name}.demo":
-                    continue
-                raise
+        for module in studienav_app_modules("demo"):
             with transaction.atomic():
                 module.demo_data_load(rng=rng, options=options, stdout=self.stdout)

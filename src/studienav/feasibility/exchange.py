@@ -1,0 +1,228 @@
+"""The JSON exchange format of study requests and compiled answers between nodes and the portal.
+
+Two documents, each a JSON object with `format` = "studienav.feasibility/1" and a `kind`:
+
+`{"format": "studienav.feasibility/1", "kind": "request", "request": {...}}`
+    reference (str), kind ("country" | "site"), received_at (ISO 8601 date-time),
+    sponsor {name, country (ISO 3166 alpha-2), contact_name, contact_email},
+    title, therapeutic_area (ICD-10 chapter "I".."XXII"), indication,
+    study_type ("drug" | "device" | "other_interventional" | "observational"),
+    phase ("early_1" | "1" | "1_2" | "2" | "2_3" | "3" | "4" | "na"),
+    intervention, ce_marked (bool | null), inclusion_criteria, exclusion_criteria,
+    sites_wanted, patients_wanted (int | null), planned_start (date | null),
+    recruitment_months (int | null), suggested_sites, answer_deadline (date),
+    confidentiality ("open" | "confidential").
+
+`{"format": "studienav.feasibility/1", "kind": "answer", "answer": {...}}`
+    reference, sent_at (date-time), text (the compiled answer), regions: a list of
+    {region_code (two digits), summary, asked (int), answers: a list of
+    {clinic, interested (bool), eligible_patients_per_year (int | null), capacity,
+    competing_studies, decline_reason (one of the DeclineReason values or ""), comment}}.
+
+Attachments travel separately. Unknown fields are refused, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from studienav.core.errors import ValidationFailed
+from studienav.feasibility.models import (
+    Confidentiality,
+    DeclineReason,
+    RequestKind,
+    StudyRequest,
+)
+from studienav.registry.models import Phase, StudyType, TherapeuticArea
+
+FORMAT: Final = "studienav.feasibility/1"
+
+
+def _values(choices: Any) -> tuple[str, ...]:
+    return tuple(str(c) for c in choices.values)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SponsorRecord(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(default="SE", pattern=r"^[A-Z]{2}$")
+    contact_name: str = Field(min_length=1, max_length=200)
+    contact_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+
+
+class RequestRecord(Strict):
+    reference: str = Field(min_length=1, max_length=30)
+    kind: Literal[_values(RequestKind)]  # type: ignore[valid-type]
+    received_at: datetime
+    sponsor: SponsorRecord
+    title: str = Field(min_length=1, max_length=300)
+    therapeutic_area: Literal[_values(TherapeuticArea)]  # type: ignore[valid-type]
+    indication: str = Field(min_length=1, max_length=300)
+    study_type: Literal[_values(StudyType)]  # type: ignore[valid-type]
+    phase: Literal[_values(Phase)]  # type: ignore[valid-type]
+    intervention: str = Field(default="", max_length=300)
+    ce_marked: bool | None = None
+    inclusion_criteria: str = Field(min_length=1)
+    exclusion_criteria: str = ""
+    sites_wanted: int | None = Field(default=None, ge=0, le=500)
+    patients_wanted: int | None = Field(default=None, ge=0, le=1_000_000)
+    planned_start: date | None = None
+    recruitment_months: int | None = Field(default=None, ge=1, le=240)
+    suggested_sites: str = ""
+    answer_deadline: date
+    confidentiality: Literal[_values(Confidentiality)] = "confidential"  # type: ignore[valid-type]
+
+
+class ClinicAnswerRecord(Strict):
+    clinic: str
+    interested: bool
+    eligible_patients_per_year: int | None = Field(default=None, ge=0)
+    capacity: str = ""
+    competing_studies: str = ""
+    decline_reason: Literal[("", *_values(DeclineReason))] = ""  # type: ignore[valid-type]
+    comment: str = ""
+
+
+class RegionAnswerRecord(Strict):
+    region_code: str = Field(pattern=r"^\d{2}$")
+    summary: str
+    asked: int = Field(ge=0)
+    answers: list[ClinicAnswerRecord] = []
+
+
+class AnswerRecord(Strict):
+    reference: str = Field(min_length=1, max_length=30)
+    sent_at: datetime
+    text: str = Field(min_length=1)
+    regions: list[RegionAnswerRecord]
+
+
+class RequestDocument(Strict):
+    format: Literal["studienav.feasibility/1"]
+    kind: Literal["request"]
+    request: RequestRecord
+
+
+class AnswerDocument(Strict):
+    format: Literal["studienav.feasibility/1"]
+    kind: Literal["answer"]
+    answer: AnswerRecord
+
+
+def _first_error(error: ValidationError) -> ValidationFailed:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    return ValidationFailed(code="exchange_" + first["type"], field=field, message=first["msg"])
+
+
+def document_parse(text: str | bytes) -> RequestDocument | AnswerDocument:
+    """Parse a document; errors name the field path (`request.sponsor.contact_email`)."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ValidationFailed(code="exchange_not_json", field="", message=str(error)) from error
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            code="exchange_not_object", field="", message="The document must be a JSON object."
+        )
+    if data.get("format") != FORMAT:
+        raise ValidationFailed(
+            code="exchange_format",
+            field="format",
+            message=f"Expected format {FORMAT!r}, got {data.get('format')!r}.",
+        )
+    model: type[RequestDocument] | type[AnswerDocument] = (
+        AnswerDocument if data.get("kind") == "answer" else RequestDocument
+    )
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _first_error(error) from error
+
+
+def request_to_document(request: StudyRequest) -> RequestDocument:
+    sponsor = request.sponsor_organisation
+    record = RequestRecord(
+        reference=request.reference,
+        kind=request.kind,
+        received_at=request.received_at,
+        sponsor=SponsorRecord(
+            name=sponsor.name,
+            country=sponsor.country,
+            contact_name=request.contact_name,
+            contact_email=request.contact_email,
+        ),
+        title=request.title,
+        therapeutic_area=request.therapeutic_area,
+        indication=request.indication,
+        study_type=request.study_type,
+        phase=request.phase,
+        intervention=request.intervention,
+        ce_marked=request.ce_marked,
+        inclusion_criteria=request.inclusion_criteria,
+        exclusion_criteria=request.exclusion_criteria,
+        sites_wanted=request.sites_wanted,
+        patients_wanted=request.patients_wanted,
+        planned_start=request.planned_start,
+        recruitment_months=request.recruitment_months,
+        suggested_sites=request.suggested_sites,
+        answer_deadline=request.answer_deadline,
+        confidentiality=request.confidentiality,
+    )
+    return RequestDocument(format=FORMAT, kind="request", request=record)
+
+
+def answer_to_document(request: StudyRequest) -> AnswerDocument:
+    """The compiled answer with each region's summary and its clinics' answers."""
+    if request.answer_sent_at is None:
+        raise ValidationFailed(
+            code="not_answered", field="state", message="The request has no answer yet."
+        )
+    regions = []
+    for part in request.parts.select_related("region").prefetch_related("recipients__answer"):
+        answers = []
+        for recipient in part.recipients.all():
+            answer = getattr(recipient, "answer", None)
+            if answer is None:
+                continue
+            answers.append(
+                ClinicAnswerRecord(
+                    clinic=str(recipient.organisation or recipient.name),
+                    interested=answer.is_interested,
+                    eligible_patients_per_year=answer.eligible_patients_per_year,
+                    capacity=answer.capacity,
+                    competing_studies=answer.competing_studies,
+                    decline_reason=answer.decline_reason,
+                    comment=answer.comment,
+                )
+            )
+        regions.append(
+            RegionAnswerRecord(
+                region_code=part.region.code,
+                summary=part.summary,
+                asked=part.recipients.count(),
+                answers=answers,
+            )
+        )
+    record = AnswerRecord(
+        reference=request.reference,
+        sent_at=request.answer_sent_at,
+        text=request.compiled_answer,
+        regions=regions,
+    )
+    return AnswerDocument(format=FORMAT, kind="answer", answer=record)
+
+
+def request_data_from_record(record: RequestRecord) -> dict[str, Any]:
+    """The service's `data` for request_register, from an imported record."""
+    data = record.model_dump(exclude={"reference", "received_at", "sponsor"})
+    data["contact_name"] = record.sponsor.contact_name
+    data["contact_email"] = str(record.sponsor.contact_email)
+    return data

@@ -1,0 +1,679 @@
+"""Every step of a study request, each atomic, permission-checked and audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from studienav.core.audit import audit_record, snapshot
+from studienav.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from studienav.core.models import Organisation, Region, Role, User
+from studienav.core.selectors import node_regions, organisations_where
+from studienav.core.services import send_templated_mail
+from studienav.feasibility.models import (
+    Answer,
+    AnswerChannel,
+    Attachment,
+    ClarificationPause,
+    DeclineReason,
+    Outcome,
+    Recipient,
+    RegionPart,
+    Reminder,
+    RequestChannel,
+    RequestState,
+    StudyRequest,
+)
+from studienav.feasibility.selectors import can_coordinate, can_manage_requests, is_sponsor_of
+from studienav.registry.models import Study
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+PDF_MAGIC = b"%PDF-"
+LINK_SALT = "studienav.feasibility.answer-link"
+LINK_MAX_AGE = timedelta(days=60)
+REMINDER_DAYS = (7, 2)  # reminders this many days before the answer deadline
+
+# The fields a sponsor or the node office fills in; everything else the workflow sets.
+REQUEST_FIELDS = (
+    "kind",
+    "contact_name",
+    "contact_email",
+    "title",
+    "therapeutic_area",
+    "indication",
+    "study_type",
+    "phase",
+    "intervention",
+    "ce_marked",
+    "inclusion_criteria",
+    "exclusion_criteria",
+    "sites_wanted",
+    "patients_wanted",
+    "planned_start",
+    "recruitment_months",
+    "suggested_sites",
+    "answer_deadline",
+    "confidentiality",
+)
+
+
+def attachment_dir() -> Path:
+    """Outside the web root: files are served only through the checking view."""
+    return Path(settings.MEDIA_ROOT) / "feasibility"
+
+
+def _full_clean(obj: models.Model, exclude: Iterable[str] = ()) -> None:
+    """full_clean, turned into a domain error that names the first failing field."""
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ValidationFailed(
+            code="invalid_" + field,
+            field=None if field == "__all__" else field,
+            message=" ".join(messages),
+        ) from error
+
+
+def _reference_next(received: datetime) -> str:
+    year = timezone.localtime(received).year
+    taken = StudyRequest.objects.filter(reference__startswith=f"{year}-").values_list(
+        "reference", flat=True
+    )
+    numbers = [int(r.split("-")[1]) for r in taken if r.split("-")[1].isdigit()]
+    return f"{year}-{max(numbers, default=0) + 1:03d}"
+
+
+def _mail_sponsor(request: StudyRequest, template: str) -> None:
+    """Tell the sponsor's contact that something waits behind sign-in; never the content."""
+    language = request.submitted_by.language if request.submitted_by else "sv"
+    with translation.override(language):
+        link = settings.SITE_URL + request.get_absolute_url()
+    send_templated_mail(
+        to=request.contact_email,
+        language=language,
+        template=template,
+        context={"request": request, "link": link},
+    )
+
+
+def _require_state(request: StudyRequest, *states: str) -> None:
+    if request.state not in states:
+        raise InvalidTransition(
+            code="wrong_state",
+            field="state",
+            message=_("This step is not possible while the request is “%(state)s”.")
+            % {"state": request.get_state_display()},
+        )
+
+
+def _request_create(
+    *,
+    by: User,
+    organisation: Organisation,
+    channel: str,
+    data: dict[str, Any],
+    received_at: datetime | None,
+    reference: str,
+    role: str,
+    attachments: Sequence[File] = (),
+) -> StudyRequest:
+    unknown = set(data) - set(REQUEST_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationFailed(
+            code="unknown_field", field=name, message=_("This field is not part of a request.")
+        )
+    request = StudyRequest(
+        sponsor_organisation=organisation,
+        channel=channel,
+        submitted_by=by if channel == RequestChannel.SITE else None,
+        received_at=received_at or timezone.now(),
+        **data,
+    )
+    request.reference = reference or _reference_next(request.received_at)
+    _full_clean(request)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as error:
+        raise ValidationFailed(
+            code="reference_taken",
+            field="reference",
+            message=_("A request with this reference exists already."),
+        ) from error
+    audit_record(actor=by, action="feasibility.request.receive", obj=request, before={}, role=role)
+    for upload in attachments:
+        attachment_add(by=by, request=request, upload=upload)
+    return request
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    by: User,
+    organisation: Organisation,
+    data: dict[str, Any],
+    attachments: Sequence[File] = (),
+) -> StudyRequest:
+    """A sponsor submits a request for their own organisation through the site."""
+    if not organisations_where(by, Role.SPONSOR).filter(pk=organisation.pk).exists():
+        raise PermissionDenied(
+            code="not_sponsor_of_organisation",
+            field="organisation",
+            message=_("You submit requests only for an organisation you are sponsor for."),
+        )
+    deadline = data.get("answer_deadline")
+    if isinstance(deadline, date) and deadline <= timezone.localdate():
+        raise ValidationFailed(
+            code="deadline_past",
+            field="answer_deadline",
+            message=_("The answer deadline must be a date after today."),
+        )
+    return _request_create(
+        by=by,
+        organisation=organisation,
+        channel=RequestChannel.SITE,
+        data=data,
+        received_at=None,
+        reference="",
+        role=Role.SPONSOR,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def request_register(
+    *,
+    by: User,
+    organisation: Organisation,
+    channel: str,
+    data: dict[str, Any],
+    received_at: datetime | None = None,
+    reference: str = "",
+    attachments: Sequence[File] = (),
+) -> StudyRequest:
+    """Node office registers a request that came by e-mail or from the national portal."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(
+            code="not_node_office", message=_("Only node office registers requests.")
+        )
+    if channel not in (RequestChannel.EMAIL, RequestChannel.NATIONAL):
+        raise ValidationFailed(
+            code="invalid_channel",
+            field="channel",
+            message=_("Registered requests came by e-mail or from the national portal."),
+        )
+    return _request_create(
+        by=by,
+        organisation=organisation,
+        channel=channel,
+        data=data,
+        received_at=received_at,
+        reference=reference,
+        role=Role.NODE_OFFICE,
+        attachments=attachments,
+    )
+
+
+@transaction.atomic
+def attachment_add(*, by: User, request: StudyRequest, upload: File) -> Attachment:
+    """Store a protocol synopsis: a PDF of at most 20 MB, under a random name."""
+    if not (can_manage_requests(by) or is_sponsor_of(by, request)):
+        raise PermissionDenied(code="not_allowed", message=_("You cannot add files here."))
+    name = Path(upload.name or "synopsis.pdf").name[:200]
+    size = upload.size
+    upload.seek(0)
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationFailed(
+            code="attachment_too_large",
+            field="attachments",
+            message=_("%(name)s is larger than 20 MB.") % {"name": name},
+        )
+    if size == 0 or upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
+        raise ValidationFailed(
+            code="attachment_not_pdf",
+            field="attachments",
+            message=_("%(name)s is not a PDF file. Attach the protocol synopsis as PDF.")
+            % {"name": name},
+        )
+    upload.seek(0)
+    stored_name = secrets.token_hex(16) + ".pdf"
+    attachment = Attachment(
+        request=request, original_name=name, stored_name=stored_name, size=size, uploaded_by=by
+    )
+    _full_clean(attachment)
+    attachment.save()
+    folder = attachment_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored_name
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    audit_record(actor=by, action="feasibility.attachment.add", obj=attachment, before={})
+    return attachment
+
+
+@transaction.atomic
+def request_ask_clarification(
+    *, by: User, request: StudyRequest, question: str
+) -> ClarificationPause:
+    """Node office asks the sponsor to clarify; the clock stops until they answer."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office asks."))
+    _require_state(request, RequestState.RECEIVED)
+    pause = ClarificationPause(request=request, question=question.strip(), asked_by=by)
+    _full_clean(pause, exclude=["request"])
+    pause.save()
+    before = snapshot(request)
+    request.state = RequestState.CLARIFICATION
+    request.save(update_fields=["state"])
+    audit_record(
+        actor=by,
+        action="feasibility.request.ask_clarification",
+        obj=request,
+        before=before,
+        reason=pause.question,
+        role=Role.NODE_OFFICE,
+    )
+    _mail_sponsor(request, "feasibility/email/clarification")
+    return pause
+
+
+@transaction.atomic
+def request_clarified(*, by: User, request: StudyRequest, clarification: str) -> StudyRequest:
+    """The sponsor (or node office on their behalf) answers; the clock runs again."""
+    if not (can_manage_requests(by) or is_sponsor_of(by, request)):
+        raise PermissionDenied(code="not_sponsor", message=_("Only the sponsor clarifies."))
+    _require_state(request, RequestState.CLARIFICATION)
+    pause = request.pauses.select_for_update().get(resumed_at__isnull=True)
+    if not clarification.strip():
+        raise ValidationFailed(
+            code="clarification_empty",
+            field="clarification",
+            message=_("Write the clarification."),
+        )
+    pause.clarification = clarification.strip()
+    pause.resumed_at = timezone.now()
+    pause.save(update_fields=["clarification", "resumed_at"])
+    before = snapshot(request)
+    request.state = RequestState.RECEIVED
+    request.save(update_fields=["state"])
+    audit_record(
+        actor=by,
+        action="feasibility.request.clarified",
+        obj=request,
+        before=before,
+        reason=pause.clarification,
+    )
+    return request
+
+
+@transaction.atomic
+def request_forward(
+    *, by: User, request: StudyRequest, regions: Sequence[Region], note: str = ""
+) -> list[RegionPart]:
+    """Node office forwards the request to the chosen regions of the node."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office forwards."))
+    _require_state(request, RequestState.RECEIVED, RequestState.FORWARDED)
+    if not regions:
+        raise ValidationFailed(
+            code="no_regions", field="regions", message=_("Choose at least one region.")
+        )
+    allowed = set(node_regions().values_list("pk", flat=True))
+    outside = [r for r in regions if r.pk not in allowed]
+    if outside:
+        raise ValidationFailed(
+            code="region_outside_node",
+            field="regions",
+            message=_("%(region)s is not one of the node's regions.") % {"region": outside[0]},
+        )
+    now = timezone.now()
+    parts = []
+    for region in regions:
+        part, created = RegionPart.objects.get_or_create(
+            request=request, region=region, defaults={"forwarded_by": by, "forwarded_at": now}
+        )
+        if created:
+            audit_record(actor=by, action="feasibility.part.forward", obj=part, before={})
+        parts.append(part)
+    before = snapshot(request)
+    request.state = RequestState.FORWARDED
+    request.forwarded_at = request.forwarded_at or now
+    request.save(update_fields=["state", "forwarded_at"])
+    audit_record(
+        actor=by,
+        action="feasibility.request.forward",
+        obj=request,
+        before=before,
+        reason=note,
+        changes={"regions": [r.code for r in regions]},
+        role=Role.NODE_OFFICE,
+    )
+    return parts
+
+
+@transaction.atomic
+def request_not_forward(*, by: User, request: StudyRequest, reason: str) -> StudyRequest:
+    """Node office closes a request it cannot forward (out of scope, withdrawn by sponsor)."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office decides."))
+    _require_state(request, RequestState.RECEIVED, RequestState.CLARIFICATION)
+    if not reason.strip():
+        raise ValidationFailed(
+            code="reason_required", field="reason", message=_("Say why it is not forwarded.")
+        )
+    before = snapshot(request)
+    request.state = RequestState.NOT_FORWARDED
+    request.not_forwarded_reason = reason.strip()
+    request.save(update_fields=["state", "not_forwarded_reason"])
+    request.pauses.filter(resumed_at__isnull=True).update(resumed_at=timezone.now())
+    audit_record(
+        actor=by,
+        action="feasibility.request.not_forward",
+        obj=request,
+        before=before,
+        reason=reason,
+    )
+    return request
+
+
+@dataclass(frozen=True)
+class RecipientChoice:
+    """Who a coordinator asks: a clinic and/or a person with an e-mail address."""
+
+    name: str
+    email: str
+    organisation: Organisation | None = None
+    language: str = ""
+
+
+def recipient_link(recipient: Recipient) -> str:
+    """The personal, signed answer link; it names this recipient only and expires."""
+    value = f"{recipient.pk}:{recipient.link_nonce}"
+    token = signing.TimestampSigner(salt=LINK_SALT).sign(value)
+    with translation.override(recipient.language):
+        return settings.SITE_URL + reverse("feasibility:answer_link", args=[token])
+
+
+def recipient_by_link(token: str) -> Recipient | None:
+    """The recipient a link was made for, or None when forged, expired or revoked."""
+    try:
+        value = signing.TimestampSigner(salt=LINK_SALT).unsign(token, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    pk, _sep, nonce = value.partition(":")
+    if not pk.isdigit():
+        return None
+    recipient = (
+        Recipient.objects.select_related("part__request", "part__region").filter(pk=pk).first()
+    )
+    if recipient is None or not secrets.compare_digest(recipient.link_nonce, nonce):
+        return None
+    return recipient
+
+
+@transaction.atomic
+def recipient_link_open(*, recipient: Recipient) -> Recipient:
+    """Log that a personal link was opened (who received it, when)."""
+    recipient.link_opened_at = timezone.now()
+    recipient.save(update_fields=["link_opened_at"])
+    audit_record(
+        actor=recipient.user,
+        action="feasibility.recipient.link_open",
+        obj=recipient,
+        role="recipient",
+    )
+    return recipient
+
+
+def _send_answer_link(recipient: Recipient, template: str) -> None:
+    send_templated_mail(
+        to=recipient.email,
+        language=recipient.language,
+        template=template,
+        context={
+            "recipient": recipient,
+            "reference": recipient.part.request.reference,
+            "deadline": recipient.part.request.answer_deadline,
+            "link": recipient_link(recipient),
+        },
+    )
+
+
+@transaction.atomic
+def recipients_select(
+    *, by: User, part: RegionPart, choices: Sequence[RecipientChoice]
+) -> list[Recipient]:
+    """A coordinator asks clinics and investigators in their region; each gets a link."""
+    if not can_coordinate(by, part):
+        raise PermissionDenied(
+            code="not_coordinator_of_region",
+            message=_("Only the region's coordinators choose who is asked."),
+        )
+    _require_state(part.request, RequestState.FORWARDED)
+    if part.is_compiled:
+        raise InvalidTransition(
+            code="part_compiled", message=_("The region's answer is already compiled.")
+        )
+    if not choices:
+        raise ValidationFailed(
+            code="no_recipients", field="recipients", message=_("Choose at least one recipient.")
+        )
+    created = []
+    for choice in choices:
+        email = choice.email.strip().lower()
+        if part.recipients.filter(email=email).exists():
+            continue
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        recipient = Recipient(
+            part=part,
+            organisation=choice.organisation,
+            user=user,
+            name=choice.name.strip() or email,
+            email=email,
+            language=choice.language or (user.language if user else "sv"),
+            selected_by=by,
+            link_nonce=secrets.token_hex(16),
+        )
+        _full_clean(recipient)
+        recipient.save()
+        audit_record(
+            actor=by,
+            action="feasibility.recipient.select",
+            obj=recipient,
+            before={},
+            role=Role.NODE_COORDINATOR,
+        )
+        _send_answer_link(recipient, "feasibility/email/asked")
+        created.append(recipient)
+    return created
+
+
+@transaction.atomic
+def answer_submit(
+    *,
+    recipient: Recipient,
+    by: User | None,
+    channel: str,
+    is_interested: bool,
+    eligible_patients_per_year: int | None = None,
+    capacity: str = "",
+    competing_studies: str = "",
+    decline_reason: str = "",
+    comment: str = "",
+) -> Answer:
+    """A recipient answers, through their personal link (by=None allowed) or signed in."""
+    if channel == AnswerChannel.ACCOUNT and (by is None or recipient.user_id != by.pk):
+        raise PermissionDenied(code="not_recipient", message=_("This request was not sent to you."))
+    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    if Answer.objects.filter(recipient=recipient).exists():
+        raise InvalidTransition(
+            code="already_answered", message=_("This request has already been answered.")
+        )
+    if recipient.part.is_compiled or recipient.part.request.state != RequestState.FORWARDED:
+        raise InvalidTransition(
+            code="answers_closed", message=_("Answers to this request are closed.")
+        )
+    if not is_interested and not decline_reason:
+        raise ValidationFailed(
+            code="decline_reason_required",
+            field="decline_reason",
+            message=_("Choose the main reason for declining."),
+        )
+    if decline_reason == DeclineReason.OTHER and not comment.strip():
+        raise ValidationFailed(
+            code="comment_required",
+            field="comment",
+            message=_("Describe the reason in the comment."),
+        )
+    answer = Answer(
+        recipient=recipient,
+        is_interested=is_interested,
+        eligible_patients_per_year=eligible_patients_per_year,
+        capacity=capacity.strip(),
+        competing_studies=competing_studies.strip(),
+        decline_reason="" if is_interested else decline_reason,
+        comment=comment.strip(),
+        channel=channel,
+        answered_by=by,
+    )
+    _full_clean(answer)
+    answer.save()
+    audit_record(
+        actor=by, action="feasibility.answer.submit", obj=answer, before={}, role="recipient"
+    )
+    return answer
+
+
+@transaction.atomic
+def region_compile(*, by: User, part: RegionPart, summary: str) -> RegionPart:
+    """The coordinator compiles the region's answers into a summary for the node office."""
+    if not can_coordinate(by, part):
+        raise PermissionDenied(
+            code="not_coordinator_of_region", message=_("Only the region's coordinators compile.")
+        )
+    _require_state(part.request, RequestState.FORWARDED)
+    if not summary.strip():
+        raise ValidationFailed(
+            code="summary_required", field="summary", message=_("Write the region's summary.")
+        )
+    before = snapshot(part)
+    part.summary = summary.strip()
+    part.compiled_at = timezone.now()
+    part.compiled_by = by
+    part.save(update_fields=["summary", "compiled_at", "compiled_by"])
+    audit_record(
+        actor=by,
+        action="feasibility.part.compile",
+        obj=part,
+        before=before,
+        role=Role.NODE_COORDINATOR,
+    )
+    return part
+
+
+@transaction.atomic
+def answer_send(*, by: User, request: StudyRequest, answer: str) -> StudyRequest:
+    """Node office sends the compiled answer to the sponsor once every region has compiled."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office sends."))
+    _require_state(request, RequestState.FORWARDED)
+    waiting = [
+        p.region.short_name for p in request.parts.select_related("region") if not p.is_compiled
+    ]
+    if waiting:
+        raise InvalidTransition(
+            code="regions_not_compiled",
+            field="answer",
+            message=_("Waiting for these regions to compile: %(regions)s.")
+            % {"regions": ", ".join(waiting)},
+        )
+    if not answer.strip():
+        raise ValidationFailed(
+            code="answer_required", field="answer", message=_("Write the answer to the sponsor.")
+        )
+    before = snapshot(request)
+    request.compiled_answer = answer.strip()
+    request.answer_sent_at = timezone.now()
+    request.state = RequestState.ANSWERED
+    request.save(update_fields=["compiled_answer", "answer_sent_at", "state"])
+    audit_record(
+        actor=by,
+        action="feasibility.request.answer_send",
+        obj=request,
+        before=before,
+        role=Role.NODE_OFFICE,
+    )
+    _mail_sponsor(request, "feasibility/email/answered")
+    return request
+
+
+@transaction.atomic
+def outcome_record(
+    *, by: User, request: StudyRequest, outcome: str, study: Study | None = None
+) -> StudyRequest:
+    """Node office records what came of the request, linked to the study's registry record."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office records."))
+    _require_state(request, RequestState.ANSWERED)
+    if outcome == Outcome.STUDY_STARTED and study is None:
+        raise ValidationFailed(
+            code="study_required",
+            field="study",
+            message=_("Link the started study to its record in the registry."),
+        )
+    before = snapshot(request)
+    request.outcome = outcome
+    request.outcome_study = study
+    request.outcome_recorded_at = timezone.now()
+    _full_clean(request)
+    request.save(update_fields=["outcome", "outcome_study", "outcome_recorded_at"])
+    audit_record(
+        actor=by,
+        action="feasibility.request.outcome",
+        obj=request,
+        before=before,
+        role=Role.NODE_OFFICE,
+    )
+    return request
+
+
+@transaction.atomic
+def reminders_send(*, today: date | None = None) -> int:
+    """Remind recipients who have not answered, once per threshold; returns how many were sent."""
+    today = today or timezone.localdate()
+    sent = 0
+    waiting = Recipient.objects.filter(
+        answer__isnull=True,
+        part__compiled_at__isnull=True,
+        part__request__state=RequestState.FORWARDED,
+        part__request__answer_deadline__gte=today,
+    ).select_related("part__request")
+    for recipient in waiting:
+        days_left = (recipient.part.request.answer_deadline - today).days
+        due = [d for d in REMINDER_DAYS if days_left <= d]
+        if not due:
+            continue
+        threshold = min(due)
+        if recipient.reminders.filter(days_before_deadline__lte=threshold).exists():
+            continue
+        reminder = Reminder.objects.create(recipient=recipient, days_before_deadline=threshold)
+        audit_record(actor=None, action="feasibility.reminder.send", obj=reminder, before={})
+        _send_answer_link(recipient, "feasibility/email/reminder")
+        sent += 1
+    return sent

@@ -1,0 +1,452 @@
+"""Pages of the study requests: thin views over the selectors and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studienav.core.access import role_required, staff_required
+from studienav.core.errors import DomainError, PermissionDenied
+from studienav.core.models import Role, User
+from studienav.core.selectors import node_regions, organisations_where
+from studienav.feasibility import figures, services
+from studienav.feasibility import forms as f
+from studienav.feasibility.models import Answer, AnswerChannel, RegionPart, StudyRequest
+from studienav.feasibility.selectors import (
+    can_coordinate,
+    can_manage_requests,
+    is_sponsor_of,
+    parts_visible_to,
+    recipient_suggestions,
+    recipients_of,
+    recipients_visible_to,
+    requests_visible_to,
+)
+from studienav.registry.models import Study
+
+T = TypeVar("T")
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _attempt(form: forms.BaseForm, step: Callable[[], T]) -> T | None:
+    """Run a service; a domain error lands next to its field, a refusal becomes 403."""
+    try:
+        return step()
+    except PermissionDenied as error:
+        raise Forbidden(error.message) from error
+    except DomainError as error:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)
+        return None
+
+
+def _request_for(request: HttpRequest, pk: int) -> StudyRequest:
+    return get_object_or_404(requests_visible_to(_user(request)), pk=pk)
+
+
+@require_GET
+@staff_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context = {
+        "requests": requests_visible_to(user).select_related("sponsor_organisation"),
+        "can_submit": organisations_where(user, Role.SPONSOR).exists(),
+        "can_manage": can_manage_requests(user),
+    }
+    return render(request, "feasibility/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def submit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    organisations = organisations_where(user, Role.SPONSOR)
+    if not organisations.exists():
+        raise Forbidden
+    form = f.RequestForm(request.POST or None, request.FILES or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        uploads = request.FILES.getlist("attachment")
+        created = _attempt(
+            form,
+            lambda: services.request_submit(
+                by=user,
+                organisation=form.cleaned_data["organisation"],
+                data=form.request_data(),
+                attachments=uploads,
+            ),
+        )
+        if created is not None:
+            messages.success(
+                request,
+                _("Your request is received. Reference %(ref)s.") % {"ref": created.reference},
+            )
+            return redirect(created)
+    status = 422 if form.errors else 200
+    return render(request, "feasibility/submit.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NODE_OFFICE)
+def register(request: HttpRequest) -> HttpResponse:
+    from studienav.core.models import Organisation
+
+    user = _user(request)
+    form = f.RegisterForm(
+        request.POST or None, request.FILES or None, organisations=Organisation.objects.all()
+    )
+    if request.method == "POST" and form.is_valid():
+        uploads = request.FILES.getlist("attachment")
+        received = timezone.make_aware(datetime.combine(form.cleaned_data["received_on"], time(9)))
+        created = _attempt(
+            form,
+            lambda: services.request_register(
+                by=user,
+                organisation=form.cleaned_data["organisation"],
+                channel=form.cleaned_data["channel"],
+                data=form.request_data(),
+                received_at=received,
+                attachments=uploads,
+            ),
+        )
+        if created is not None:
+            return redirect(created)
+    status = 422 if form.errors else 200
+    return render(request, "feasibility/register.html", {"form": form}, status=status)
+
+
+@require_GET
+@staff_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    study_request = _request_for(request, pk)
+    parts = list(parts_visible_to(user, study_request))
+    manage = can_manage_requests(user)
+    context: dict[str, Any] = {
+        "req": study_request,
+        "parts": parts,
+        "coordinated": [p for p in parts if can_coordinate(user, p)],
+        "recipients": recipients_visible_to(user, study_request),
+        "my_recipients": recipients_of(user).filter(part__request=study_request),
+        "is_sponsor": is_sponsor_of(user, study_request),
+        "can_manage": manage,
+        "pauses": study_request.pauses.all(),
+        "attachments": study_request.attachments.all(),
+    }
+    if manage:
+        context["question_form"] = f.QuestionForm()
+        context["forward_form"] = f.ForwardForm(regions=node_regions())
+        context["not_forward_form"] = f.NotForwardForm()
+    if context["is_sponsor"] or manage:
+        context["clarification_form"] = f.ClarificationForm()
+    return render(request, "feasibility/detail.html", context)
+
+
+def _post_step(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    step: Callable[[User, StudyRequest, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A one-form step on the detail page: on error the form is shown on its own page."""
+    study_request = _request_for(request, pk)
+    form = form_class(request.POST)
+    if (
+        form.is_valid()
+        and _attempt(form, lambda: step(_user(request), study_request, form.cleaned_data))
+        is not None
+    ):
+        messages.success(request, done)
+        return redirect(study_request)
+    return render(
+        request, "feasibility/step.html", {"req": study_request, "form": form}, status=422
+    )
+
+
+@require_POST
+@staff_required
+def ask_clarification(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_step(
+        request,
+        pk,
+        f.QuestionForm,
+        lambda by, r, d: services.request_ask_clarification(
+            by=by, request=r, question=d["question"]
+        ),
+        _("The question is sent to the sponsor; the clock is stopped."),
+    )
+
+
+@require_POST
+@staff_required
+def clarified(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_step(
+        request,
+        pk,
+        f.ClarificationForm,
+        lambda by, r, d: services.request_clarified(
+            by=by, request=r, clarification=d["clarification"]
+        ),
+        _("Thank you: the clarification is recorded."),
+    )
+
+
+@require_POST
+@staff_required
+def not_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_step(
+        request,
+        pk,
+        f.NotForwardForm,
+        lambda by, r, d: services.request_not_forward(by=by, request=r, reason=d["reason"]),
+        _("The request is closed without forwarding."),
+    )
+
+
+@require_POST
+@staff_required
+def forward(request: HttpRequest, pk: int) -> HttpResponse:
+    study_request = _request_for(request, pk)
+    form = f.ForwardForm(request.POST, regions=node_regions())
+    if form.is_valid():
+        done = _attempt(
+            form,
+            lambda: services.request_forward(
+                by=_user(request),
+                request=study_request,
+                regions=list(form.cleaned_data["regions"]),
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The request is forwarded."))
+            return redirect(study_request)
+    return render(
+        request, "feasibility/step.html", {"req": study_request, "form": form}, status=422
+    )
+
+
+def _part_for(request: HttpRequest, pk: int, code: str) -> RegionPart:
+    study_request = _request_for(request, pk)
+    part = get_object_or_404(study_request.parts.select_related("region"), region__code=code)
+    if not can_coordinate(_user(request), part):
+        raise Http404
+    return part
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def recipients(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    part = _part_for(request, pk, code)
+    suggestions = recipient_suggestions(part.request, part.region)
+    by_key = {f"{s.organisation.pk}:{s.email}": s for s in suggestions if s.email}
+    choices = [
+        (key, f"{s.organisation} — {s.investigator} <{s.email}>") for key, s in by_key.items()
+    ]
+    form = f.RecipientsForm(request.POST or None, suggestions=choices)
+    if request.method == "POST" and form.is_valid():
+        picked = [
+            services.RecipientChoice(
+                name=by_key[k].investigator or str(by_key[k].organisation),
+                email=by_key[k].email,
+                organisation=by_key[k].organisation,
+            )
+            for k in form.cleaned_data["suggested"]
+        ]
+        picked += [
+            services.RecipientChoice(name=name, email=email)
+            for name, email in form.cleaned_data["others"]
+        ]
+        created = _attempt(
+            form, lambda: services.recipients_select(by=_user(request), part=part, choices=picked)
+        )
+        if created is not None:
+            messages.success(
+                request, _("%(n)s recipients are asked by e-mail.") % {"n": len(created)}
+            )
+            return redirect(part.request)
+    context = {"part": part, "req": part.request, "form": form, "suggestions": suggestions}
+    return render(
+        request, "feasibility/recipients.html", context, status=422 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def compile_region(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    part = _part_for(request, pk, code)
+    form = f.CompileForm(request.POST or None, initial={"summary": part.summary})
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            form,
+            lambda: services.region_compile(
+                by=_user(request), part=part, summary=form.cleaned_data["summary"]
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The region's answer is compiled."))
+            return redirect(part.request)
+    context = {
+        "part": part,
+        "req": part.request,
+        "form": form,
+        "recipients": part.recipients.select_related("answer", "organisation"),
+    }
+    return render(request, "feasibility/compile.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NODE_OFFICE)
+def send_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    study_request = _request_for(request, pk)
+    draft = "\n\n".join(f"{p.region.short_name}: {p.summary}" for p in study_request.parts.all())
+    form = f.SendForm(request.POST or None, initial={"answer": draft})
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            form,
+            lambda: services.answer_send(
+                by=_user(request), request=study_request, answer=form.cleaned_data["answer"]
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The answer is sent to the sponsor."))
+            return redirect(study_request)
+    return render(
+        request,
+        "feasibility/send.html",
+        {"req": study_request, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NODE_OFFICE)
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    study_request = _request_for(request, pk)
+    form = f.OutcomeForm(
+        request.POST or None, studies=Study.objects.filter(merged_into__isnull=True)
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            form,
+            lambda: services.outcome_record(
+                by=_user(request),
+                request=study_request,
+                outcome=form.cleaned_data["outcome"],
+                study=form.cleaned_data["study"],
+            ),
+        )
+        if done is not None:
+            return redirect(study_request)
+    return render(
+        request,
+        "feasibility/step.html",
+        {"req": study_request, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_GET
+@staff_required
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    study_request = _request_for(request, pk)
+    item = get_object_or_404(study_request.attachments, pk=attachment_pk)
+    path = services.attachment_dir() / item.stored_name
+    if not path.is_file():
+        raise Http404
+    # At most 20 MB; read whole so that staff_required can add its no-store headers.
+    response = HttpResponse(path.read_bytes(), content_type="application/pdf")
+    response["Content-Disposition"] = str(
+        content_disposition_header(as_attachment=True, filename=item.original_name)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _answer_page(
+    request: HttpRequest, recipient: Any, channel: str, by: User | None
+) -> HttpResponse:
+    answered = Answer.objects.filter(recipient=recipient).first()
+    form = f.AnswerForm(request.POST or None)
+    if answered is None and request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _attempt(
+            form,
+            lambda: services.answer_submit(
+                recipient=recipient,
+                by=by,
+                channel=channel,
+                is_interested=data["is_interested"],
+                eligible_patients_per_year=data["eligible_patients_per_year"],
+                capacity=data["capacity"],
+                competing_studies=data["competing_studies"],
+                decline_reason=data["decline_reason"],
+                comment=data["comment"],
+            ),
+        )
+        if done is not None:
+            answered = done
+    context = {
+        "recipient": recipient,
+        "req": recipient.part.request,
+        "form": form,
+        "answer": answered,
+    }
+    response = render(
+        request, "feasibility/answer.html", context, status=422 if form.errors else 200
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def answer_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link from the e-mail: opens the answer form for this one request."""
+    recipient = services.recipient_by_link(token)
+    if recipient is None:
+        response = render(request, "feasibility/link_invalid.html", status=404)
+        add_never_cache_headers(response)
+        return response
+    if request.method == "GET":
+        services.recipient_link_open(recipient=recipient)
+    user = (
+        request.user
+        if isinstance(request.user, User) and request.user.pk == recipient.user_id
+        else None
+    )
+    return _answer_page(request, recipient, AnswerChannel.LINK, user)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def answer(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
+    """The same answer form for a recipient who signs in."""
+    recipient = get_object_or_404(recipients_of(_user(request)), pk=recipient_pk, part__request=pk)
+    return _answer_page(request, recipient, AnswerChannel.ACCOUNT, _user(request))
+
+
+@require_GET
+@role_required(Role.NODE_OFFICE)
+def figures_page(request: HttpRequest) -> HttpResponse:
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    context = {"year": year, "figures": figures.all_figures(year)}
+    return render(request, "feasibility/figures.html", context)

@@ -1,0 +1,299 @@
+"""Importers: registry files in, `StudyRecord`s applied one at a time, a report out.
+
+Each format module has `read(path) -> Iterator[ParsedRecord]`, streaming its input: a record
+that cannot be read is rejected on its own with `(field, message)` pairs, a file that cannot
+be read at all raises `ImportFileError`. `import_file` applies the records with
+`records.records_apply` in small batches (each record all or nothing, every change audited
+with the file name as its reason) and counts what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from studienav.core.errors import DomainError
+from studienav.core.models import User
+from studienav.registry.importers._common import ImportFileError, ParsedRecord
+from studienav.registry.organisations import OrganisationMatcher
+from studienav.registry.records import ApplyResult, Outcome, record_apply, records_apply
+from studienav.registry.schema import FORMAT, StudyRecord
+
+FORMATS = ("ctgov", "ctgov-classic", "ctgov-xml", "ctis", "spreadsheet", "jsonl")
+BATCH = 100
+
+__all__ = [
+    "FORMATS",
+    "ImportFileError",
+    "ImportReport",
+    "ParsedRecord",
+    "apply_parsed",
+    "detect_format",
+    "import_file",
+    "reader",
+]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    lines: list[str] = field(default_factory=list)
+    """One `FILE#N: field: message` line per rejected record (or `FILE: message`)."""
+
+    @property
+    def summary(self) -> str:
+        return _(
+            "created %(created)s, updated %(updated)s, "
+            "unchanged %(unchanged)s, rejected %(rejected)s"
+        ) % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
+    def add(self, other: ImportReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.lines.extend(other.lines)
+
+
+def detect_format(path: Path) -> str:
+    """The format of a file, by its extension and a look at its first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".csv", ".tsv"):
+        return "spreadsheet"
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(65536)
+    except OSError as error:
+        raise ImportFileError(
+            code="file_unreadable",
+            message=_("cannot read the file: %(error)s") % {"error": error.strerror},
+        ) from None
+    if head.startswith(b"PK\x03\x04"):
+        return "spreadsheet"
+    sample = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if sample.startswith("<") or suffix == ".xml":
+        if "<clinical_study" in sample:
+            return "ctgov-xml"
+        raise ImportFileError(
+            code="format_unknown",
+            message=_("XML, but not a ClinicalTrials.gov <clinical_study>"),
+        )
+    first_line = sample.split("\n", 1)[0]
+    if suffix in (".jsonl", ".ndjson") or FORMAT in first_line:
+        return "jsonl"
+    if "FullStudiesResponse" in sample:
+        return "ctgov-classic"
+    if "ctNumber" in sample:
+        return "ctis"
+    if "protocolSection" in sample or sample.startswith(("{", "[")):
+        return "ctgov"
+    raise ImportFileError(
+        code="format_unknown",
+        message=_("cannot tell the file's format; give --format (one of %(formats)s)")
+        % {"formats": ", ".join(FORMATS)},
+    )
+
+
+def reader(format: str) -> Callable[[Path], Iterator[ParsedRecord]]:
+    from studienav.registry.importers import (
+        ctgov,
+        ctgov_classic,
+        ctgov_xml,
+        ctis,
+        jsonl,
+        spreadsheet,
+    )
+
+    readers: dict[str, Callable[[Path], Iterator[ParsedRecord]]] = {
+        "ctgov": ctgov.read,
+        "ctgov-classic": ctgov_classic.read,
+        "ctgov-xml": ctgov_xml.read,
+        "ctis": ctis.read,
+        "spreadsheet": spreadsheet.read,
+        "jsonl": jsonl.read,
+    }
+    if format not in readers:
+        raise ImportFileError(
+            code="format_unknown",
+            message=_("unknown format %(format)s (one of auto, %(formats)s)")
+            % {"format": format, "formats": ", ".join(FORMATS)},
+        )
+    return readers[format]
+
+
+def _error_lines(error: Exception) -> list[tuple[str, str]]:
+    if isinstance(error, DomainError):
+        return [(error.field or "record", error.message)]
+    if isinstance(error, DjangoValidationError) and hasattr(error, "error_dict"):
+        return [
+            (name, " ".join(str(m) for m in messages))
+            for name, messages in error.message_dict.items()
+        ]
+    if isinstance(error, DjangoValidationError):
+        return [("record", " ".join(error.messages))]
+    return [("record", _("cannot be saved: %(error)s") % {"error": error})]
+
+
+class _Applier:
+    """Applies parsed records in batches; the fast path first, one by one when it fails."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        reason: str,
+        publish: bool,
+        by: User | None,
+        matcher: OrganisationMatcher,
+        report: ImportReport,
+    ) -> None:
+        self.label = label
+        self.reason = reason
+        self.publish = publish
+        self.by = by
+        self.matcher = matcher
+        self.report = report
+        self.batch: list[tuple[int, StudyRecord]] = []
+
+    def reject(self, number: int, errors: list[tuple[str, str]]) -> None:
+        self.report.rejected += 1
+        for name, message in errors:
+            self.report.lines.append(f"{self.label}#{number}: {name}: {message}")
+
+    def count(self, result: ApplyResult) -> None:
+        if result.outcome == Outcome.CREATED:
+            self.report.created += 1
+        elif result.outcome == Outcome.UPDATED:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+
+    def add(self, parsed: ParsedRecord) -> None:
+        if parsed.record is None:
+            self.flush()  # keep the report in file order
+            self.reject(parsed.number, parsed.errors)
+            return
+        self.batch.append((parsed.number, parsed.record))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        mark = self.matcher.mark()
+        try:
+            with transaction.atomic():
+                results = records_apply(
+                    records=[record for _number, record in batch],
+                    by=self.by,
+                    reason=self.reason,
+                    publish=self.publish,
+                    matcher=self.matcher,
+                )
+        except (DomainError, DjangoValidationError, DatabaseError):
+            self.matcher.forget_since(mark)
+            for number, record in batch:
+                self.one(number, record)
+            return
+        for (number, _record), result in zip(batch, results, strict=True):
+            if isinstance(result, DomainError):
+                self.reject(number, _error_lines(result))
+            else:
+                self.count(result)
+
+    def one(self, number: int, record: StudyRecord) -> None:
+        try:
+            result = record_apply(
+                record=record,
+                by=self.by,
+                reason=self.reason,
+                publish=self.publish,
+                matcher=self.matcher,
+            )
+        except (DomainError, DjangoValidationError, DatabaseError) as error:
+            self.reject(number, _error_lines(error))
+        else:
+            self.count(result)
+
+
+def apply_parsed(
+    parsed: Iterable[ParsedRecord],
+    *,
+    label: str,
+    reason: str,
+    publish: bool = False,
+    dry_run: bool = False,
+    by: User | None = None,
+    matcher: OrganisationMatcher | None = None,
+) -> ImportReport:
+    """Apply a stream of parsed records; a dry run does the same work and rolls it back.
+
+    A file that turns unreadable half way is reported as `FILE: message` and counted as one
+    rejection; the records before it stay applied (each was applied on its own).
+    """
+    matcher = matcher or OrganisationMatcher()
+    report = ImportReport()
+    applier = _Applier(
+        label=label, reason=reason, publish=publish, by=by, matcher=matcher, report=report
+    )
+    mark = matcher.mark()
+    # A real run commits record by record (batch by batch); a dry run is one transaction
+    # rolled back at the end, so later records see earlier ones exactly as in a real run.
+    with transaction.atomic() if dry_run else nullcontext():
+        try:
+            for item in parsed:
+                applier.add(item)
+            applier.flush()
+        except ImportFileError as error:
+            applier.flush()
+            report.rejected += 1
+            report.lines.append(f"{label}: {error.message}")
+        if dry_run:
+            transaction.set_rollback(True)
+            matcher.forget_since(mark)
+    return report
+
+
+def import_file(
+    *,
+    path: Path | str,
+    format: str = "auto",
+    publish: bool = False,
+    dry_run: bool = False,
+    by: User | None = None,
+    matcher: OrganisationMatcher | None = None,
+) -> ImportReport:
+    """Import one file; its name is the audit reason of every change it makes."""
+    path = Path(path)
+    label = str(path)
+    try:
+        if not path.is_file():
+            raise ImportFileError(code="file_missing", message=_("no such file"))
+        kind = detect_format(path) if format == "auto" else format
+        read = reader(kind)
+    except ImportFileError as error:
+        return ImportReport(rejected=1, lines=[f"{label}: {error.message}"])
+    return apply_parsed(
+        read(path),
+        label=label,
+        reason=path.name,
+        publish=publish,
+        dry_run=dry_run,
+        by=by,
+        matcher=matcher,
+    )

@@ -1,0 +1,356 @@
+"""What every importer shares: the parsed-record type, file errors and value helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from studienav.core.errors import DomainError
+from studienav.registry.schema import StudyRecord, record_errors
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be read (missing, not JSON, not the format asked for)."""
+
+    default_code = "import_file_unreadable"
+
+
+@dataclass
+class ParsedRecord:
+    """One record of a file: the record, or why it cannot be one (field, message)."""
+
+    number: int
+    record: StudyRecord | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def build(number: int, make: Callable[[], dict[str, Any]]) -> ParsedRecord:
+    """Run a mapping function and validate its result; any failure is this record's alone."""
+    try:
+        data = make()
+    except DomainError as error:
+        return ParsedRecord(number, errors=[(error.field or "record", error.message)])
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+        return ParsedRecord(
+            number, errors=[("record", _("cannot be read: %(error)s") % {"error": error})]
+        )
+    try:
+        return ParsedRecord(number, record=StudyRecord.model_validate(data))
+    except ValidationError as error:
+        return ParsedRecord(number, errors=record_errors(error))
+
+
+def numbered(items: Iterator[Any], start: int = 1) -> Iterator[tuple[int, Any]]:
+    return enumerate(items, start=start)
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+# A list item's marker at the start of a line: `-`, `*`, `+`, `•` and kin, then a space.
+_BULLET = re.compile(r"^[-*+\u2022\u2023\u2043\u25aa\u25e6\u00b7](?:\s+|$)")
+
+
+def text(value: Any) -> str:
+    """A long text field in the one form every importer gives it.
+
+    ClinicalTrials.gov delivers the same text differently by format: the legacy XML
+    hard-wrapped and indented with `-` bullets (see `unwrap`), API v2 with `*` bullets, the
+    classic JSON with no bullet markers at all, one item a line. So that the same study gives
+    the same record from any format, every line (a paragraph or a list item) becomes one
+    paragraph with its whitespace collapsed, its bullet marker dropped (numbers like `1.`
+    stay), and paragraphs are separated by exactly one blank line.
+    Numbers become text, None ''.
+    """
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    raw = str(value)
+    if "\n" not in raw and "\r" not in raw:
+        return " ".join(_BULLET.sub("", raw.strip()).split())
+    paragraphs = []
+    for part in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        paragraph = " ".join(_BULLET.sub("", part.strip()).split())
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def unwrap(raw: str) -> str:
+    """Hard-wrapped, indented text (legacy XML) as one line per paragraph or list item.
+
+    A paragraph ends at a blank line or a line ending in `:` (a heading); a line starting
+    with a bullet marker or a number (`1.`) starts a new item; any other line continues the
+    one before it.
+    """
+    items: list[str] = []
+    current: list[str] = []
+    for part in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = part.strip()
+        if current and (not stripped or _BULLET.match(stripped) or _NUMBERED.match(stripped)):
+            items.append(" ".join(current))
+            current = []
+        if stripped:
+            current.append(stripped)
+            if stripped.endswith(":"):
+                items.append(" ".join(current))
+                current = []
+    if current:
+        items.append(" ".join(current))
+    return "\n".join(items)
+
+
+_NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s")
+
+
+def line(value: Any) -> str:
+    """A one-line string (titles, names): whitespace collapsed."""
+    return " ".join(text(value).split())
+
+
+def clip(value: str, length: int) -> str:
+    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def enum_key(value: Any) -> str:
+    """`Active, not recruiting` -> `ACTIVE_NOT_RECRUITING` (v2, classic and XML spellings)."""
+    return re.sub(r"[^A-Z0-9]+", "_", text(value).upper()).strip("_")
+
+
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """`2018-03-08`, `2015-09`, `March 4, 2021`, `March 2021`; a month means its first day."""
+    raw = line(value)
+    if not raw:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", raw)
+    if match:
+        year, month, day = match.group(1), match.group(2), match.group(3) or "1"
+        return _date(int(year), int(month), int(day), raw)
+    match = re.fullmatch(r"([A-Za-z]+)\s+(?:(\d{1,2}),\s*)?(\d{4})", raw)
+    if match and match.group(1).lower() in _MONTHS:
+        return _date(
+            int(match.group(3)), _MONTHS[match.group(1).lower()], int(match.group(2) or 1), raw
+        )
+    raise ValueError(_("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(raw)})
+
+
+def _date(year: int, month: int, day: int, raw: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(_("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(raw)}) from None
+
+
+_AGE_UNITS = {
+    "year": 1.0,
+    "years": 1.0,
+    "month": 1 / 12,
+    "months": 1 / 12,
+    "week": 1 / 52,
+    "weeks": 1 / 52,
+    "day": 1 / 365,
+    "days": 1 / 365,
+    "hour": 0.0,
+    "hours": 0.0,
+    "minute": 0.0,
+    "minutes": 0.0,
+}
+
+
+def parse_age(value: Any) -> int | None:
+    """`18 Years` -> 18, `6 Months` -> 0, `N/A` or empty -> None; whole years, rounded down."""
+    raw = line(value).lower()
+    if not raw or raw in ("n/a", "na", "none"):
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]+)?", raw)
+    if not match:
+        raise ValueError(_("%(value)s is not an age (for example 18 Years)") % {"value": repr(raw)})
+    unit = match.group(2) or "years"
+    if unit not in _AGE_UNITS:
+        raise ValueError(_("%(value)s is not an age (for example 18 Years)") % {"value": repr(raw)})
+    return int(float(match.group(1)) * _AGE_UNITS[unit])
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = enum_key(value)
+    return key in ("YES", "TRUE", "JA", "1", "ACCEPTS_HEALTHY_VOLUNTEERS", "X")
+
+
+def parse_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_("%(value)s is not a number") % {"value": repr(value)})
+    if isinstance(value, (int, float)):
+        return int(value)
+    raw = line(value).replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d+(\.0+)?", raw):
+        raise ValueError(_("%(value)s is not a whole number") % {"value": repr(raw)})
+    return int(float(raw))
+
+
+_CRITERIA = re.compile(
+    r"^[ \t]*[-*\u2022]?[ \t]*(?:key[ \t]+)?(?P<kind>inclusion|exclusion)"
+    r"[ \t]+criteria[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def split_criteria(value: Any) -> tuple[str, str]:
+    """Eligibility text split at its `Inclusion Criteria:` / `Exclusion Criteria:` headings.
+
+    Text without the headings is all inclusion criteria.
+    """
+    raw = text(value)
+    matches = list(_CRITERIA.finditer(raw))
+    if not matches:
+        return raw, ""
+    parts: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    lead = raw[: matches[0].start()].strip()
+    if lead:
+        parts["inclusion"].append(lead)
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(raw)
+        body = raw[match.end() : end].strip()
+        if body:
+            parts[match.group("kind").lower()].append(body)
+    return "\n\n".join(parts["inclusion"]), "\n\n".join(parts["exclusion"])
+
+
+# Country names as the registries spell them -> ISO 3166-1 alpha-2.
+COUNTRIES: dict[str, str] = {
+    "argentina": "AR",
+    "australia": "AU",
+    "austria": "AT",
+    "belgium": "BE",
+    "brazil": "BR",
+    "bulgaria": "BG",
+    "canada": "CA",
+    "chile": "CL",
+    "china": "CN",
+    "colombia": "CO",
+    "croatia": "HR",
+    "cyprus": "CY",
+    "czechia": "CZ",
+    "czech republic": "CZ",
+    "denmark": "DK",
+    "egypt": "EG",
+    "estonia": "EE",
+    "finland": "FI",
+    "france": "FR",
+    "germany": "DE",
+    "greece": "GR",
+    "hong kong": "HK",
+    "hungary": "HU",
+    "iceland": "IS",
+    "india": "IN",
+    "indonesia": "ID",
+    "iran": "IR",
+    "iran, islamic republic of": "IR",
+    "ireland": "IE",
+    "israel": "IL",
+    "italy": "IT",
+    "japan": "JP",
+    "kenya": "KE",
+    "korea, republic of": "KR",
+    "south korea": "KR",
+    "latvia": "LV",
+    "lithuania": "LT",
+    "luxembourg": "LU",
+    "malawi": "MW",
+    "malaysia": "MY",
+    "malta": "MT",
+    "mexico": "MX",
+    "netherlands": "NL",
+    "new zealand": "NZ",
+    "nigeria": "NG",
+    "norway": "NO",
+    "pakistan": "PK",
+    "peru": "PE",
+    "philippines": "PH",
+    "poland": "PL",
+    "portugal": "PT",
+    "puerto rico": "PR",
+    "romania": "RO",
+    "russian federation": "RU",
+    "russia": "RU",
+    "saudi arabia": "SA",
+    "serbia": "RS",
+    "singapore": "SG",
+    "slovakia": "SK",
+    "slovenia": "SI",
+    "south africa": "ZA",
+    "spain": "ES",
+    "sweden": "SE",
+    "sverige": "SE",
+    "switzerland": "CH",
+    "taiwan": "TW",
+    "tanzania": "TZ",
+    "thailand": "TH",
+    "turkey": "TR",
+    "türkiye": "TR",
+    "uganda": "UG",
+    "ukraine": "UA",
+    "united kingdom": "GB",
+    "united states": "US",
+    "vietnam": "VN",
+    "zambia": "ZM",
+    "zimbabwe": "ZW",
+}
+
+
+def country_code(value: Any) -> str:
+    """ISO code of a country name; a two-letter code passes; unknown names raise ValueError."""
+    raw = line(value)
+    if not raw:
+        return "SE"
+    if re.fullmatch(r"[A-Za-z]{2}", raw):
+        return raw.upper()
+    code = COUNTRIES.get(raw.casefold())
+    if code is None:
+        raise ValueError(_("unknown country %(value)s") % {"value": repr(raw)})
+    return code
+
+
+def first_line(error: Exception) -> str:
+    """An exception's message on one line (yajl's messages show the input below)."""
+    lines = str(error).strip().splitlines()
+    return lines[0].strip() if lines else type(error).__name__

@@ -1,0 +1,74 @@
+"""The search index: one row per published study with folded text and its facet fields.
+
+Written only by `studienav.search.index`; on SQLite an FTS5 trigram table (`search_fts`,
+rowid = study id) indexes `document`, on PostgreSQL a pg_trgm GIN index and a tsvector column
+(Swedish and English configurations) on `search_searchtext` are added by the migrations.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from studienav.registry.models import Study
+
+
+class SearchEntry(models.Model):
+    """A published study as search sees it: folded text and denormalised facet fields."""
+
+    study = models.OneToOneField(
+        Study, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    title = models.TextField(blank=True)
+    status = models.CharField(max_length=30, db_index=True)
+    is_recruiting = models.BooleanField(default=False)
+    phase = models.CharField(max_length=10, db_index=True)
+    study_type = models.CharField(max_length=30, db_index=True)
+    sponsor_type = models.CharField(max_length=20, db_index=True)
+    therapeutic_area = models.CharField(max_length=5, blank=True, db_index=True)
+    in_hospital_care = models.BooleanField(default=False)
+    in_primary_care = models.BooleanField(default=False)
+    in_dental_care = models.BooleanField(default=False)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=10)
+    healthy_volunteers = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(db_index=True)
+    # Start date (actual, else planned); studies without one sort last.
+    start_on = models.DateField()
+    region_codes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["is_recruiting", "study"])]
+
+    def __str__(self) -> str:
+        return f"search entry {self.study_id}"
+
+
+class SearchText(models.Model):
+    """The folded text of an entry, in its own table so facet scans read narrow rows."""
+
+    entry = models.OneToOneField(
+        SearchEntry, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    document = models.TextField(blank=True)
+    conditions = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"search text {self.entry_id}"
+
+
+class SearchSite(models.Model):
+    """A study's site as search sees it: region, organisation, place, recruiting or not."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="sites")
+    organisation_id = models.BigIntegerField(db_index=True)
+    region_code = models.CharField(max_length=2, blank=True, db_index=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    is_recruiting = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["latitude", "longitude"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} at {self.organisation_id}"

@@ -1,0 +1,659 @@
+"""The one search over published studies behind the portal, the JSON API and FHIR.
+
+`study_search(SearchParams)` matches text through `studienav.search.text` (the same LIKE
+patterns on both databases), filters on the index's facet fields, ranks by relevance with
+recruiting studies first on ties, counts facets with GROUP BY and pages with a signed keyset
+cursor, so paging stays stable while studies are added or changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import signing
+from django.db import connection, models
+from django.db.models import (
+    Case,
+    Count,
+    Lookup,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import CombinedExpression, RawSQL
+from django.db.models.fields import IntegerField
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from studienav.core.errors import ValidationFailed
+from studienav.core.models import Organisation, Region
+from studienav.core.places import fold as fold_place
+from studienav.registry.models import (
+    CareSetting,
+    OverallStatus,
+    Phase,
+    Sex,
+    Site,
+    SponsorType,
+    Study,
+    StudyType,
+    TherapeuticArea,
+)
+from studienav.registry.selectors import studies_public
+from studienav.search.models import SearchEntry, SearchSite, SearchText
+from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
+from studienav.search.text import Term, query_terms
+
+SORTS = ("relevance", "updated", "distance", "start", "title")
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 50
+DEFAULT_RADIUS_KM = 100.0
+MAX_RADIUS_KM = 2000.0
+MAX_QUERY_LENGTH = 500
+_CURSOR_SALT = "studienav.search.cursor"
+_CARE_FIELDS = {
+    CareSetting.HOSPITAL.value: "in_hospital_care",
+    CareSetting.PRIMARY_CARE.value: "in_primary_care",
+    CareSetting.DENTAL_CARE.value: "in_dental_care",
+}
+# Points a term earns by where it matches: in a title, elsewhere, or only with a typo.
+_TITLE_POINTS, _TEXT_POINTS, _TYPO_POINTS = 3, 2, 1
+
+
+class _Like(Lookup):
+    """`field LIKE pattern` with the pattern's own wildcards (the text is folded ASCII)."""
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+for _model, _name in ((SearchEntry, "title"), (SearchText, "document"), (SearchText, "conditions")):
+    _field = _model._meta.get_field(_name)
+    assert isinstance(_field, models.Field)
+    _field.register_lookup(_Like)
+
+
+@dataclass
+class SearchParams:
+    """What a search asks for; every list is OR within itself and AND with the others."""
+
+    q: str = ""
+    conditions: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    sites: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
+    study_types: list[str] = field(default_factory=list)
+    sponsor_types: list[str] = field(default_factory=list)
+    care_settings: list[str] = field(default_factory=list)
+    therapeutic_areas: list[str] = field(default_factory=list)
+    age: int | None = None
+    sex: str | None = None
+    healthy_volunteers: bool | None = None
+    near: str = ""
+    radius_km: float | None = None
+    updated_since: dt.datetime | None = None
+    sort: str = "relevance"
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    facets: bool = False
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> SearchParams:
+        """Parse a query string; raises ValidationFailed naming the parameter and valid values."""
+        q = query.get("q", "").strip()
+        if len(q) > MAX_QUERY_LENGTH:
+            raise ValidationFailed(
+                code="too_long",
+                field="q",
+                message=_("Search for at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
+            )
+        near = query.get("near", "").strip()
+        if near and near_resolve(near) is None:
+            raise ValidationFailed(
+                code="unknown_place",
+                field="near",
+                message=_(
+                    "We do not know the place %(value)s. Give a municipality or locality "
+                    "(Gävle), a postcode (751 85 or 751) or coordinates (59.86,17.64)."
+                )
+                % {"value": near[:60]},
+            )
+        sort = query.get("sort") or "relevance"
+        _choices([sort], list(SORTS), "sort")
+        if sort == "distance" and not near:
+            raise ValidationFailed(
+                code="distance_needs_near",
+                field="sort",
+                message=_("Sorting by distance needs a place: give near as well."),
+            )
+        sex = query.get("sex", "")
+        params = cls(
+            q=q,
+            conditions=[c.strip() for c in query.getlist("condition") if c.strip()][:20],
+            regions=_regions(query.getlist("region")),
+            sites=[n for v in query.getlist("site") if (n := _int(v, "site", 1, 2**62))],
+            statuses=_choices(query.getlist("status"), list(OverallStatus.values), "status"),
+            phases=_choices(query.getlist("phase"), list(Phase.values), "phase"),
+            study_types=_choices(query.getlist("study_type"), list(StudyType.values), "study_type"),
+            sponsor_types=_choices(
+                query.getlist("sponsor_type"), list(SponsorType.values), "sponsor_type"
+            ),
+            care_settings=_choices(
+                query.getlist("care_setting"), list(CareSetting.values), "care_setting"
+            ),
+            therapeutic_areas=_choices(
+                query.getlist("therapeutic_area"), list(TherapeuticArea.values), "therapeutic_area"
+            ),
+            age=_int(query.get("age"), "age", 0, 120),
+            sex=_choices([sex], list(Sex.values), "sex")[0] if sex else None,
+            healthy_volunteers=_bool(query.get("healthy_volunteers"), "healthy_volunteers"),
+            near=near,
+            radius_km=_radius(query.get("radius_km", "")),
+            updated_since=_moment(query.get("updated_since", "")),
+            sort=sort,
+            limit=_int(query.get("limit"), "limit", 1, MAX_LIMIT) or DEFAULT_LIMIT,
+            cursor=query.get("cursor") or None,
+            facets=bool(_bool(query.get("facets"), "facets")),
+        )
+        if params.cursor:
+            _cursor_decode(params.cursor, params.sort)
+        return params
+
+
+@dataclass
+class SearchResult:
+    studies: list[Study]
+    total: int
+    facets: dict[str, list[tuple[str, str, int]]]
+    next_cursor: str | None
+    # Study id -> kilometres to its nearest recruiting site, when `near` gave a point.
+    distances: dict[int, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _valid_values(allowed: list[str]) -> str:
+    return ", ".join(allowed)
+
+
+def _choices(values: list[str], allowed: list[str], name: str) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise ValidationFailed(
+                code="invalid_choice",
+                field=name,
+                message=_("%(value)s is not a valid %(name)s. Valid values: %(valid)s.")
+                % {"value": value[:40], "name": name, "valid": _valid_values(allowed)},
+                valid=allowed,
+            )
+    return list(dict.fromkeys(values))
+
+
+def _regions(values: list[str]) -> list[str]:
+    """Two-digit codes, or names (`Uppsala`, `Region Örebro län`), as codes."""
+    if not values:
+        return []
+    regions = list(Region.objects.all())
+    by_name: dict[str, str] = {}
+    for region in regions:
+        by_name[region.code] = region.code
+        for name in (region.name, region.short_name, region.name_en):
+            by_name[fold_place(name)] = region.code
+            words = [w for w in name.split() if fold_place(w) not in {"region", "lan", "county"}]
+            by_name[fold_place(" ".join(words))] = region.code
+    codes: list[str] = []
+    for value in values:
+        code = by_name.get(value.strip()) or by_name.get(fold_place(value))
+        if code is None:
+            allowed = [f"{r.code} ({r.short_name})" for r in regions]
+            raise ValidationFailed(
+                code="invalid_choice",
+                field="region",
+                message=_("%(value)s is not a valid %(name)s. Valid values: %(valid)s.")
+                % {"value": value[:40], "name": "region", "valid": _valid_values(allowed)},
+                valid=[r.code for r in regions],
+            )
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def _int(value: str | None, name: str, low: int, high: int) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ValidationFailed(
+            code="out_of_range",
+            field=name,
+            message=_("%(name)s must be a whole number from %(low)s to %(high)s.")
+            % {"name": name, "low": low, "high": high},
+        )
+    return number
+
+
+def _bool(value: str | None, name: str) -> bool | None:
+    if value is None or value == "":
+        return None
+    if value.lower() in ("true", "1", "yes", "on"):
+        return True
+    if value.lower() in ("false", "0", "no", "off"):
+        return False
+    raise ValidationFailed(
+        code="invalid_boolean",
+        field=name,
+        message=_("%(name)s must be true or false.") % {"name": name},
+    )
+
+
+def _radius(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        radius = float(text)
+    except ValueError:
+        radius = -1.0
+    if math.isnan(radius) or not 0 < radius <= MAX_RADIUS_KM:
+        raise ValidationFailed(
+            code="out_of_range",
+            field="radius_km",
+            message=_("radius_km must be a distance in kilometres above 0 and at most %(max)s.")
+            % {"max": int(MAX_RADIUS_KM)},
+        )
+    return radius
+
+
+def _moment(text: str) -> dt.datetime | None:
+    if not text.strip():
+        return None
+    try:
+        moment = parse_datetime(text)
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = dt.datetime.combine(day, dt.time())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationFailed(
+            code="invalid_date",
+            field="updated_since",
+            message=_(
+                "updated_since must be a date (2024-05-01) or a date and time (2024-05-01T12:00Z)."
+            ),
+        )
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+# ---------------------------------------------------------------- cursor
+
+
+def _cursor_encode(sort: str, key: list[Any]) -> str:
+    return signing.dumps({"s": sort, "k": key}, salt=_CURSOR_SALT, compress=True)
+
+
+def _cursor_decode(cursor: str, sort: str) -> list[Any]:
+    try:
+        data = signing.loads(cursor, salt=_CURSOR_SALT)
+        if isinstance(data, dict) and data.get("s") == sort and isinstance(data.get("k"), list):
+            return list(data["k"])
+    except (signing.BadSignature, ValueError, TypeError):
+        pass
+    raise ValidationFailed(
+        code="invalid_cursor",
+        field="cursor",
+        message=_(
+            "The cursor is not one this search gave out for this sort order; "
+            "start again without it."
+        ),
+    )
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _ids_sql(ids: list[int]) -> RawSQL:
+    """A set of ids as one parameter (no limit on how many)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+
+
+def _matching_ids(patterns: tuple[str, ...], column: str) -> set[int]:
+    """Ids of entries whose column matches any pattern; SQLite asks its FTS5 trigram index."""
+    if column == "document" and connection.vendor == "sqlite":
+        found: set[int] = set()
+        with connection.cursor() as cursor:
+            for pattern in patterns:
+                cursor.execute("SELECT rowid FROM search_fts WHERE document LIKE %s", [pattern])
+                found.update(row[0] for row in cursor.fetchall())
+        return found
+    return set(SearchText.objects.filter(_any(column, patterns)).values_list("entry_id", flat=True))
+
+
+def _text_ids(terms: list[Term], column: str) -> set[int]:
+    """Entries matching every term: its exact patterns, or its typo patterns when the exact
+    ones match nothing at all (so a correctly spelt word is never diluted by look-alikes)."""
+    result: set[int] | None = None
+    for term in terms:
+        ids = _matching_ids(term.exact, column)
+        if not ids and term.typos:
+            ids = _matching_ids(term.typos, column)
+        result = ids if result is None else result & ids
+        if not result:
+            return set()
+    return result or set()
+
+
+def _any(column: str, patterns: tuple[str, ...]) -> Q:
+    matched = Q()
+    for pattern in patterns:
+        matched |= Q(**{f"{column}__like": pattern})
+    return matched
+
+
+def _score(terms: list[Term]) -> Any:
+    if not terms:
+        return Value(0, output_field=IntegerField())
+    total: Any = None
+    for term in terms:
+        points = Case(
+            When(_any("title", term.exact), then=Value(_TITLE_POINTS)),
+            When(_any("text__document", term.exact), then=Value(_TEXT_POINTS)),
+            default=Value(_TYPO_POINTS),
+            output_field=IntegerField(),
+        )
+        total = points if total is None else CombinedExpression(total, "+", points, IntegerField())
+    return total
+
+
+def _filtered(params: SearchParams) -> QuerySet[SearchEntry]:
+    entries = SearchEntry.objects.all()
+    # Text matches are collected once, so the page, the total and each facet reuse them.
+    if terms := query_terms(params.q):
+        entries = entries.filter(study_id__in=_ids_sql(sorted(_text_ids(terms, "document"))))
+    if params.conditions:
+        wanted: set[int] = set()
+        for condition in params.conditions:
+            wanted |= _text_ids(query_terms(condition), "conditions")
+        entries = entries.filter(study_id__in=_ids_sql(sorted(wanted)))
+    if params.regions:
+        entries = entries.filter(
+            study_id__in=SearchSite.objects.filter(region_code__in=params.regions).values(
+                "entry_id"
+            )
+        )
+    if params.sites:
+        entries = entries.filter(
+            study_id__in=SearchSite.objects.filter(organisation_id__in=params.sites).values(
+                "entry_id"
+            )
+        )
+    simple = {
+        "status__in": params.statuses,
+        "phase__in": params.phases,
+        "study_type__in": params.study_types,
+        "sponsor_type__in": params.sponsor_types,
+        "therapeutic_area__in": params.therapeutic_areas,
+    }
+    entries = entries.filter(**{key: value for key, value in simple.items() if value})
+    if params.care_settings:
+        care = Q()
+        for setting in params.care_settings:
+            care |= Q(**{_CARE_FIELDS[setting]: True})
+        entries = entries.filter(care)
+    if params.age is not None:
+        entries = entries.filter(
+            Q(min_age__isnull=True) | Q(min_age__lte=params.age),
+            Q(max_age__isnull=True) | Q(max_age__gte=params.age),
+        )
+    if params.sex and params.sex != Sex.ALL:
+        entries = entries.filter(sex__in=[Sex.ALL, params.sex])
+    if params.healthy_volunteers is not None:
+        entries = entries.filter(healthy_volunteers=params.healthy_volunteers)
+    if params.updated_since is not None:
+        entries = entries.filter(updated_at__gte=params.updated_since)
+    return entries
+
+
+def _near(
+    entries: QuerySet[SearchEntry], params: SearchParams
+) -> tuple[QuerySet[SearchEntry], dict[int, float]]:
+    """Entries with a recruiting site within the radius, and the distance to the nearest."""
+    place = near_resolve(params.near)
+    if isinstance(place, Region):
+        return entries.filter(
+            study_id__in=SearchSite.objects.filter(region_code=place.code).values("entry_id")
+        ), {}
+    if place is None:
+        return entries.none(), {}
+    radius = params.radius_km or DEFAULT_RADIUS_KM
+    lat_min, lat_max, lon_min, lon_max = bounding_box(place, radius)
+    rows = SearchSite.objects.filter(
+        is_recruiting=True,
+        latitude__range=(lat_min, lat_max),
+        longitude__range=(lon_min, lon_max),
+        entry__in=entries.values("study_id"),
+    ).values_list("entry_id", "latitude", "longitude")
+    distances: dict[int, float] = {}
+    for entry_id, lat, lon in rows:
+        if lat is None or lon is None:
+            continue
+        distance = haversine_km(place, (lat, lon))
+        if distance <= radius and distance < distances.get(entry_id, math.inf):
+            distances[entry_id] = distance
+    return entries.filter(study_id__in=_ids_sql(sorted(distances))), distances
+
+
+def site_distances(study: Study, near: str) -> dict[int, float]:
+    """Site id -> kilometres from the place, for the sites with coordinates."""
+    place = near_resolve(near)
+    if place is None or isinstance(place, Region):
+        return {}
+    point: Point = place
+    return {
+        site.pk: haversine_km(point, (site.organisation.latitude, site.organisation.longitude))
+        for site in study.sites.all()
+        if site.organisation.latitude is not None and site.organisation.longitude is not None
+    }
+
+
+# ---------------------------------------------------------------- ordering and paging
+
+
+def _page_sql(
+    entries: QuerySet[SearchEntry], params: SearchParams, terms: list[Term]
+) -> tuple[list[int], str | None]:
+    """One page of ids in the sort order, and the cursor to the next page."""
+    key: list[Any] = _cursor_decode(params.cursor, params.sort) if params.cursor else []
+    if params.sort == "relevance":
+        entries = entries.annotate(score=_score(terms))
+        order: tuple[str, ...] = ("-score", "-is_recruiting", "-study_id")
+        if key:
+            score, recruiting, last = key
+            entries = entries.filter(
+                Q(score__lt=score)
+                | Q(score=score, is_recruiting__lt=recruiting)
+                | Q(score=score, is_recruiting=recruiting, study_id__lt=last)
+            )
+        fields: tuple[str, ...] = ("score", "is_recruiting", "study_id")
+    elif params.sort == "updated":
+        order = ("-updated_at", "-study_id")
+        if key:
+            moment, last = dt.datetime.fromisoformat(key[0]), key[1]
+            entries = entries.filter(
+                Q(updated_at__lt=moment) | Q(updated_at=moment, study_id__lt=last)
+            )
+        fields = ("updated_at", "study_id")
+    elif params.sort == "start":
+        order = ("start_on", "study_id")
+        if key:
+            day, last = dt.date.fromisoformat(key[0]), key[1]
+            entries = entries.filter(Q(start_on__gt=day) | Q(start_on=day, study_id__gt=last))
+        fields = ("start_on", "study_id")
+    else:  # title
+        order = ("title", "study_id")
+        if key:
+            entries = entries.filter(Q(title__gt=key[0]) | Q(title=key[0], study_id__gt=key[1]))
+        fields = ("title", "study_id")
+    rows = list(entries.order_by(*order).values_list(*fields)[: params.limit + 1])
+    ids = [row[-1] for row in rows[: params.limit]]
+    next_cursor = None
+    if len(rows) > params.limit:
+        last_row = rows[params.limit - 1]
+        values = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in last_row]
+        next_cursor = _cursor_encode(params.sort, values)
+    return ids, next_cursor
+
+
+def _page_by_distance(
+    distances: dict[int, float], params: SearchParams
+) -> tuple[list[int], str | None]:
+    ordered = sorted(distances.items(), key=lambda item: (item[1], item[0]))
+    if params.cursor:
+        distance, last = _cursor_decode(params.cursor, params.sort)
+        ordered = [(i, d) for i, d in ordered if (d, i) > (distance, last)]
+    page = ordered[: params.limit]
+    next_cursor = None
+    if len(ordered) > params.limit:
+        last_id, last_distance = page[-1]
+        next_cursor = _cursor_encode(params.sort, [last_distance, last_id])
+    return [i for i, _d in page], next_cursor
+
+
+# ---------------------------------------------------------------- facets
+
+
+def _labelled(rows: list[tuple[Any, int]], labels: dict[str, str]) -> list[tuple[str, str, int]]:
+    out = [(str(value), str(labels.get(str(value), value)), count) for value, count in rows]
+    return sorted(out, key=lambda row: (-row[2], row[1]))
+
+
+def _facets(entries: QuerySet[SearchEntry]) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per value of each facet over the matching studies: one pass for the fields of
+    the entries, GROUP BY for regions and sites."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    plain: dict[str, tuple[str, Any]] = {
+        "status": ("status", OverallStatus),
+        "phase": ("phase", Phase),
+        "study_type": ("study_type", StudyType),
+        "sponsor_type": ("sponsor_type", SponsorType),
+        "therapeutic_area": ("therapeutic_area", TherapeuticArea),
+        "sex": ("sex", Sex),
+    }
+    # One pass over the matching entries: a count per value of every small facet.
+    counts: dict[str, Any] = {}
+    for name, (column, choices) in plain.items():
+        for value in choices.values:
+            counts[f"{name}:{value}"] = Count("pk", filter=Q(**{column: value}))
+    counts["healthy_volunteers:true"] = Count("pk", filter=Q(healthy_volunteers=True))
+    counts["healthy_volunteers:false"] = Count("pk", filter=Q(healthy_volunteers=False))
+    for value, column in _CARE_FIELDS.items():
+        counts[f"care_setting:{value}"] = Count("pk", filter=Q(**{column: True}))
+    aliases = {key: f"c{n}" for n, key in enumerate(counts)}
+    totals = entries.order_by().aggregate(**{aliases[key]: agg for key, agg in counts.items()})
+    labels: dict[str, dict[str, str]] = {
+        name: {k: str(v) for k, v in choices.choices} for name, (_c, choices) in plain.items()
+    }
+    labels["healthy_volunteers"] = {
+        "true": str(_("Accepts healthy volunteers")),
+        "false": str(_("Patients only")),
+    }
+    labels["care_setting"] = {k: str(v) for k, v in CareSetting.choices}
+    rows_by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in labels}
+    for key, alias in aliases.items():
+        name, value = key.split(":", 1)
+        if totals[alias]:
+            rows_by_facet[name].append((value, totals[alias]))
+    for name, rows in rows_by_facet.items():
+        out[name] = _labelled(rows, labels[name])
+    matching = entries.values("study_id")
+    sites = SearchSite.objects.filter(entry__in=matching)
+    region_rows = (
+        sites.exclude(region_code="")
+        .order_by()
+        .values_list("region_code")
+        .annotate(n=Count("entry_id", distinct=True))
+    )
+    regions = {r.code: r.display_name for r in Region.objects.all()}
+    out["region"] = _labelled(list(region_rows), regions)
+    site_rows = list(
+        sites.order_by()
+        .values_list("organisation_id")
+        .annotate(n=Count("entry_id", distinct=True))
+        .order_by("-n", "organisation_id")[:50]
+    )
+    names = {
+        str(o.pk): o.display_name
+        for o in Organisation.objects.filter(pk__in=[row[0] for row in site_rows])
+    }
+    out["site"] = _labelled(site_rows, names)
+    return out
+
+
+# ---------------------------------------------------------------- the search
+
+
+def _studies(ids: list[int]) -> list[Study]:
+    found = (
+        studies_public()
+        .filter(pk__in=ids)
+        .select_related("lead_region")
+        .prefetch_related(
+            "conditions",
+            "identifiers",
+            Prefetch("sites", Site.objects.select_related("organisation", "region").order_by("id")),
+        )
+        .in_bulk()
+    )
+    return [found[pk] for pk in ids if pk in found]
+
+
+def study_search(params: SearchParams) -> SearchResult:
+    """Published studies matching the parameters, one page in the asked order, with facets."""
+    if params.sort == "distance" and not params.near:
+        raise ValidationFailed(
+            code="distance_needs_near",
+            field="sort",
+            message=_("Sorting by distance needs a place: give near as well."),
+        )
+    limit = max(1, min(params.limit, MAX_LIMIT))
+    if limit != params.limit:
+        params = SearchParams(**{**params.__dict__, "limit": limit})
+    terms = query_terms(params.q)
+    entries = _filtered(params)
+    distances: dict[int, float] = {}
+    if params.near:
+        entries, distances = _near(entries, params)
+    if params.sort == "distance":
+        kept = set(entries.values_list("study_id", flat=True))
+        distances = {pk: d for pk, d in distances.items() if pk in kept}
+        ids, next_cursor = _page_by_distance(distances, params)
+        total = len(distances)
+    else:
+        ids, next_cursor = _page_sql(entries, params, terms)
+        total = entries.count()
+    studies = _studies(ids)
+    for study in studies:
+        study.distance_km = distances.get(study.pk)  # type: ignore[attr-defined]
+    return SearchResult(
+        studies=studies,
+        total=total,
+        facets=_facets(entries) if params.facets else {},
+        next_cursor=next_cursor,
+        distances={pk: distances[pk] for pk in ids if pk in distances},
+    )

@@ -1,0 +1,58 @@
+"""A figure's table as CSV or XLSX, the same numbers as the chart and the HTML table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from studienav.stats.framework import Figure, Filters, Table
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_rows(table: Table) -> Iterator[list[str | int]]:
+    yield [str(table.dimension_label), *[str(year) for year in table.columns]]
+    for row in table.rows:
+        yield [row.label, *row.values]
+    if table.total is not None:
+        yield [table.total.label, *table.total.values]
+
+
+def _safe(value: str | int) -> str | int:
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in table_rows(table):
+        writer.writerow([_safe(cell) for cell in row])
+    return out.getvalue()
+
+
+def table_xlsx(figure: Figure, filters: Filters, table: Table, *, query: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = figure.slug[:31]
+    sheet.append([str(figure.title)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([str(figure.definition.text)])
+    sheet.append([query or "-"])
+    sheet.append([])
+    for index, row in enumerate(table_rows(table)):
+        sheet.append([_safe(cell) for cell in row])
+        if index == 0:
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 40
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

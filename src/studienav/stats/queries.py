@@ -1,0 +1,260 @@
+"""The aggregate SQL behind every figure: one GROUP BY over the fact tables, a column per year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from studienav.core.collation import swedish_sort_key
+from studienav.core.models import Organisation, Region
+from studienav.core.selectors import node_regions
+from studienav.registry.models import (
+    CareSetting,
+    OverallStatus,
+    Phase,
+    Site,
+    SponsorType,
+    StudyType,
+    TherapeuticArea,
+)
+from studienav.stats.framework import BREAKDOWNS, Filters, Row, Table
+from studienav.stats.models import EnrolmentFact, StudyFact
+
+SETTING_FIELDS = {
+    CareSetting.HOSPITAL: "in_hospital_care",
+    CareSetting.PRIMARY_CARE: "in_primary_care",
+    CareSetting.DENTAL_CARE: "in_dental_care",
+}
+CHOICES: dict[str, Any] = {
+    "study_type": StudyType,
+    "sponsor_type": SponsorType,
+    "phase": Phase,
+    "therapeutic_area": TherapeuticArea,
+    "overall_status": OverallStatus,
+    "care_setting": CareSetting,
+}
+
+
+def _node_region_ids() -> list[int]:
+    # A literal list, not a subquery: the planner then picks the (region, ...) indexes.
+    return list(node_regions().values_list("pk", flat=True))
+
+
+def _dimension_filter(filters: Filters) -> Q:
+    q = Q()
+    for name in ("study_type", "sponsor_type", "phase", "therapeutic_area"):
+        value = getattr(filters, name)
+        if value:
+            q &= Q(**{name: value})
+    if filters.care_setting:
+        q &= Q(**{SETTING_FIELDS[CareSetting(filters.care_setting)]: True})
+    return q
+
+
+def _year_condition(measure: str, year: int) -> Q:
+    if measure == "ongoing":
+        # definitions.ONGOING: started by the end of the year, not ended before it began.
+        return Q(start_year__lte=year) & (Q(end_year__isnull=True) | Q(end_year__gte=year))
+    if measure == "started":
+        # definitions.STARTED: the (region's or node's) start date falls in the year.
+        return Q(start_year=year)
+    # definitions.COMPLETED: the actual end date falls in the year.
+    return Q(is_completed=True, end_year=year)
+
+
+def _span(measure: str, filters: Filters) -> Q:
+    """Rows that can count in any of the years at all, so the indexes narrow the scan."""
+    if measure == "ongoing":
+        return Q(start_year__lte=filters.year_to) & (
+            Q(end_year__isnull=True) | Q(end_year__gte=filters.year_from)
+        )
+    if measure == "started":
+        return Q(start_year__gte=filters.year_from, start_year__lte=filters.year_to)
+    return Q(is_completed=True, end_year__gte=filters.year_from, end_year__lte=filters.year_to)
+
+
+def _label(dimension: str, key: Any, regions: dict[int, Region]) -> str:
+    if dimension == "region":
+        region = regions.get(key)
+        return region.short_name if region else str(key)
+    choices = CHOICES.get(dimension)
+    if choices is not None and key in choices.values:
+        return str(choices(key).label)
+    return str(key) if key not in ("", None) else _("Not given")
+
+
+def _sort_key(dimension: str, key: Any) -> Any:
+    choices = CHOICES.get(dimension)
+    if choices is not None and key in choices.values:
+        return (0, list(choices.values).index(key))
+    return (1, str(key))
+
+
+def _rows(dimension: str, grouped: dict[tuple[Any, ...], list[int]]) -> list[Row]:
+    regions = {r.pk: r for r in Region.objects.all()}
+    rows = [
+        Row(key=str(key[0]), label=_label(dimension, key[0], regions), values=values)
+        for key, values in grouped.items()
+    ]
+    if dimension == "region":
+        return sorted(rows, key=lambda r: swedish_sort_key(r.label))
+    return sorted(rows, key=lambda r: _sort_key(dimension, r.key))
+
+
+def _counts_in(measure: str, year: int, start: int, end: int | None, completed: bool) -> bool:
+    if measure == "ongoing":
+        # definitions.ONGOING: started by the end of the year, not ended before it began.
+        return start <= year and (end is None or end >= year)
+    if measure == "started":
+        # definitions.STARTED: the (region's or node's) start date falls in the year.
+        return start == year
+    # definitions.COMPLETED: the actual end date falls in the year.
+    return completed and end == year
+
+
+def _per_year(
+    queryset: QuerySet[StudyFact], keys: list[str], measure: str, years: list[int]
+) -> dict[tuple[Any, ...], list[int]]:
+    """One GROUP BY (keys, start year, end year); the years are then counted from the groups.
+
+    Each fact is in exactly one group, so adding groups up counts every fact once.
+    """
+    grouped = (
+        queryset.values(*keys, "start_year", "end_year", "is_completed")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    result: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(years))
+    for group in grouped:
+        counts = result[tuple(group[k] for k in keys)]
+        for index, year in enumerate(years):
+            if _counts_in(
+                measure, year, group["start_year"], group["end_year"], group["is_completed"]
+            ):
+                counts[index] += group["n"]
+    return result
+
+
+def _distinct_per_year(
+    queryset: QuerySet[StudyFact], keys: list[str], measure: str, years: list[int]
+) -> dict[tuple[Any, ...], list[int]]:
+    """Distinct studies per year: for facts of several chosen regions, where a study repeats."""
+    counts = {
+        f"y{y}": Count("study_id", filter=_year_condition(measure, y), distinct=True) for y in years
+    }
+    grouped = queryset.values(*keys).annotate(**counts).order_by() if keys else None
+    if grouped is None:
+        total = queryset.aggregate(**counts)
+        return {(): [total[f"y{y}"] for y in years]}
+    return {tuple(g[k] for k in keys): [g[f"y{y}"] for y in years] for g in grouped}
+
+
+def studies_by_year(filters: Filters, measure: str) -> Table:
+    """Studies ongoing, started or completed per year, broken down by one dimension.
+
+    definitions.REGION_RULE: region rows are one fact per (study, region); the total row counts
+    the node's own fact per study (or distinct studies when regions are chosen), never a sum.
+    """
+    years = filters.years
+    base = StudyFact.objects.filter(_dimension_filter(filters) & _span(measure, filters))
+    region_facts = base.filter(region__isnull=False)
+    if filters.regions:
+        region_facts = region_facts.filter(region_id__in=filters.regions)
+    else:
+        region_facts = region_facts.filter(region_id__in=_node_region_ids())
+    # Once per study: the node facts, one chosen region's facts, or distinct studies.
+    per_study = region_facts if filters.regions else base.filter(region__isnull=True)
+    count = _distinct_per_year if len(filters.regions) > 1 else _per_year
+    total = Row(
+        "total",
+        _("Node total (each study once)"),
+        count(per_study, [], measure, years).get((), [0] * len(years)),
+    )
+    by = filters.by
+    rows: list[Row] = []
+    if by == "region":
+        grouped = _per_year(region_facts, ["region_id"], measure, years)
+        rows = _rows("region", grouped)
+    elif by == "care_setting":
+        settings = list(SETTING_FIELDS.values())
+        grouped = count(per_study, settings, measure, years)
+        for setting, field_name in SETTING_FIELDS.items():
+            position = settings.index(field_name)
+            values = [0] * len(years)
+            for key, counts in grouped.items():
+                if key[position]:
+                    values = [a + b for a, b in zip(values, counts, strict=True)]
+            rows.append(Row(setting.value, str(setting.label), values))
+    elif by != "total":
+        rows = _rows(by, count(per_study, [by], measure, years))
+    return Table(columns=years, rows=rows, total=total, dimension_label=BREAKDOWNS[by])
+
+
+def _sum_per_year(
+    facts: QuerySet[EnrolmentFact], keys: list[str], years: list[int]
+) -> dict[tuple[Any, ...], list[int]]:
+    grouped = facts.values(*keys, "year").annotate(n=Sum("increment")).order_by()
+    result: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(years))
+    for group in grouped:
+        result[tuple(group[k] for k in keys)][group["year"] - years[0]] += int(group["n"] or 0)
+    return result
+
+
+def participants_by_year(filters: Filters) -> Table:
+    """definitions.PARTICIPANTS: sum of report increments per year, negative corrections kept."""
+    years = filters.years
+    facts = EnrolmentFact.objects.filter(
+        _dimension_filter(filters), year__gte=filters.year_from, year__lte=filters.year_to
+    )
+    facts = facts.filter(region_id__in=filters.regions or _node_region_ids())
+    by = filters.by
+    keys = {"region": ["region_id"], "care_setting": list(SETTING_FIELDS.values())}.get(by, [by])
+    if by in ("total", "overall_status"):
+        keys = []
+    grouped = _sum_per_year(facts, keys, years)
+    totals = [sum(column) for column in zip(*grouped.values(), strict=True)] or [0] * len(years)
+    total = Row("total", _("Node total"), totals)
+    rows: list[Row] = []
+    if by == "care_setting":
+        for setting, field_name in SETTING_FIELDS.items():
+            position = keys.index(field_name)
+            values = [0] * len(years)
+            for key, sums in grouped.items():
+                if key[position]:
+                    values = [a + b for a, b in zip(values, sums, strict=True)]
+            rows.append(Row(setting.value, str(setting.label), values))
+    elif keys:
+        rows = _rows(by, grouped)
+    return Table(columns=years, rows=rows, total=total, dimension_label=BREAKDOWNS[by])
+
+
+def participants_by_site(filters: Filters, *, limit: int = 25) -> Table:
+    """definitions.PARTICIPANTS per site: the sites that recruited most in the chosen years."""
+    years = filters.years
+    facts = EnrolmentFact.objects.filter(
+        _dimension_filter(filters), year__gte=filters.year_from, year__lte=filters.year_to
+    ).filter(region_id__in=filters.regions or _node_region_ids())
+    sums = {f"y{y}": Sum("increment", filter=Q(year=y)) for y in years}
+    grouped = list(
+        facts.values("site_id").annotate(all=Sum("increment"), **sums).order_by("-all")[:limit]
+    )
+    site_names = dict(
+        Site.objects.filter(pk__in=[g["site_id"] for g in grouped]).values_list(
+            "pk", "organisation_id"
+        )
+    )
+    names = dict(Organisation.objects.filter(pk__in=site_names.values()).values_list("pk", "name"))
+    rows = [
+        Row(
+            str(g["site_id"]),
+            f"{names.get(site_names.get(g['site_id'], 0), '')} ({g['site_id']})",
+            [int(g[f"y{y}"] or 0) for y in years],
+        )
+        for g in grouped
+    ]
+    totals = _sum_per_year(facts, [], years).get((), [0] * len(years))
+    total = Row("total", _("Node total"), totals)
+    return Table(columns=years, rows=rows, total=total, dimension_label=_("Site"))

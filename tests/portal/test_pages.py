@@ -1,0 +1,179 @@
+"""The public pages in Swedish and English: start, results, feed, CSV, study page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from defusedxml import ElementTree
+from django.test import Client
+
+from studienav.registry.models import Study
+from tests.search.conftest import GAVLE_SITE, UPPSALA_SITE, StudyMaker
+
+pytestmark = pytest.mark.django_db
+
+MAX_PAGE_BYTES = 200_000
+
+
+@pytest.fixture
+def asthma(make_study: StudyMaker) -> Study:
+    return make_study(
+        public_title="Astma hos vuxna i Uppsala",
+        public_title_en="Asthma in adults",
+        summary_sv="Vi prövar ett nytt inhalationsläkemedel.",
+        summary_en="",
+        phase="3",
+        min_age_years=18,
+        max_age_years=70,
+        inclusion_criteria="Astma sedan minst ett år.",
+        conditions=[{"name": "Astma", "icd10": "J45"}],
+        interventions=[{"type": "drug", "name": "Inhalator X"}],
+        identifiers=[
+            {"scheme": "nct", "value": "NCT01234567", "is_primary": True},
+            {"scheme": "eu_ct", "value": "2023-501234-12-00"},
+        ],
+        sites=[UPPSALA_SITE, GAVLE_SITE],
+    )
+
+
+def test_start_page_shows_search_and_recruiting_counts_in_both_languages(
+    client: Client, asthma: Study
+) -> None:
+    swedish = client.get("/start/")
+    assert swedish.status_code == 200
+    text = swedish.content.decode()
+    assert 'lang="sv"' in text and "Sök" in text
+    assert "region=03" in text and "therapeutic_area=X" in text
+    english = client.get("/en/start/")
+    assert english.status_code == 200
+    assert 'lang="en"' in english.content.decode()
+    assert "How to take part" in english.content.decode()
+
+
+def test_results_page_finds_studies_with_facets_and_stays_small(
+    client: Client, asthma: Study, make_study: StudyMaker
+) -> None:
+    make_study(public_title="Diabetes")
+    response = client.get("/studies/", {"q": "astma"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Astma hos vuxna i Uppsala" in text
+    assert "Diabetes" not in text
+    assert 'name="phase" value="3"' in text
+    assert len(response.content) < MAX_PAGE_BYTES
+    english = client.get("/en/studies/", {"q": "asthma"})
+    assert "Asthma in adults" in english.content.decode()
+    assert "1 study found" in english.content.decode()
+
+
+def test_results_fragment_for_htmx(client: Client, asthma: Study) -> None:
+    response = client.get("/studies/", {"q": "astma"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.lstrip().startswith("<section") and "<html" not in text
+
+
+def test_swedish_page_marks_english_text_with_its_language(
+    client: Client, make_study: StudyMaker
+) -> None:
+    study = make_study(public_title="Sömn", summary_sv="", summary_en="A study of sleep.")
+    text = client.get(f"/studies/{study.pk}/").content.decode()
+    assert '<p lang="en">A study of sleep.</p>' in text
+    english_only = make_study(public_title="Hjärta", public_title_en="")
+    text = client.get(f"/en/studies/{english_only.pk}/").content.decode()
+    assert '<h1 lang="sv">Hjärta</h1>' in text
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=open", "status"),
+        ("age=-4", "age"),
+        ("region=99", "region"),
+        ("near=Atlantis", "near"),
+        ("cursor=forged", "cursor"),
+        ("sort=distance", "sort"),
+    ],
+)
+def test_bad_parameters_answer_400_with_a_message(client: Client, query: str, field: str) -> None:
+    response = client.get(f"/en/studies/?{query}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'class="error-summary"' in text and 'role="alert"' in text
+    assert field in text or "place" in text
+    assert client.get(f"/studies/feed.atom?{query}").status_code == 400
+    assert client.get(f"/studies.csv?{query}").status_code == 400
+
+
+def test_study_page_in_plain_language_with_registry_links(client: Client, asthma: Study) -> None:
+    response = client.get(f"/en/studies/{asthma.pk}/", {"near": "Gävle"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Who can take part" in text and "18 to 70 years" in text
+    assert "https://clinicaltrials.gov/study/NCT01234567" in text
+    assert (
+        "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&amp;EUCT=2023-501234-12-00"
+        in text
+    )
+    assert f"/en/studies/{asthma.pk}/history/" in text
+    assert f"/en/studies/{asthma.pk}/interest/" in text
+    assert text.index("Gävle sjukhus") < text.index("Akademiska sjukhuset")  # nearest first
+    assert len(response.content) < MAX_PAGE_BYTES
+    assert client.get(f"/studies/{asthma.pk}/interest/").status_code == 200
+
+
+def test_unknown_place_on_study_page_is_explained(client: Client, asthma: Study) -> None:
+    response = client.get(f"/en/studies/{asthma.pk}/", {"near": "Atlantis"})
+    assert response.status_code == 400
+    assert "We do not know the place Atlantis" in response.content.decode()
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "withdrawn"])
+def test_studies_that_are_not_public_are_not_found(
+    client: Client, make_study: StudyMaker, state: str
+) -> None:
+    hidden = make_study(state=state, public_title="Hemlig astma")
+    assert client.get(f"/studies/{hidden.pk}/").status_code == 404
+    assert client.get(f"/studies/{hidden.pk}/interest/").status_code == 404
+    assert "Hemlig" not in client.get("/studies/", {"q": "astma"}).content.decode()
+    exported = client.get("/studies.csv")
+    assert b"Hemlig" not in b"".join(exported.streaming_content)  # type: ignore[attr-defined]
+
+
+def test_atom_feed_of_a_search(client: Client, asthma: Study) -> None:
+    response = client.get("/en/studies/feed.atom", {"q": "asthma"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(response.content)
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    entries = root.findall("atom:entry", ns)
+    assert [e.findtext("atom:title", namespaces=ns) for e in entries] == ["Asthma in adults"]
+
+
+def test_csv_download_of_a_search(client: Client, asthma: Study, make_study: StudyMaker) -> None:
+    make_study(public_title="Diabetes")
+    response = client.get("/studies.csv", {"q": "astma"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["title"] for row in rows] == ["Astma hos vuxna i Uppsala"]
+    assert rows[0]["regions"] == "03; 21"
+    assert "NCT01234567" in rows[0]["identifiers"]
+
+
+def test_paging_links_carry_the_query(client: Client, make_study: StudyMaker) -> None:
+    for n in range(3):
+        make_study(public_title=f"Astma {n}")
+    first = client.get("/en/studies/", {"q": "astma", "limit": "2"}).content.decode()
+    assert "Next page" in first and "q=astma" in first
+    start = first.index('rel="next"')
+    link = first[
+        first.rindex('href="', 0, start) + 6 : first.index(
+            '"', first.rindex('href="', 0, start) + 6
+        )
+    ]
+    second = client.get("/en/studies/" + link.replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert "First page" in second.content.decode()

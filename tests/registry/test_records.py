@@ -1,0 +1,160 @@
+"""The one write path for records: create, update, unchanged; in bulk and one by one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from studienav.core.demo import organisations_load
+from studienav.core.errors import DomainError
+from studienav.core.models import AuditEvent, Organisation
+from studienav.registry.models import Site, Study, StudyState, StudyVersion
+from studienav.registry.organisations import OrganisationMatcher
+from studienav.registry.records import (
+    Outcome,
+    public_snapshot,
+    record_apply,
+    records_apply,
+    study_to_record,
+)
+from studienav.registry.schema import StudyRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def _record(nct: str = "NCT02552212", **extra: Any) -> StudyRecord:
+    data: dict[str, Any] = {
+        "public_title": "Läkemedel X vid bröstcancer",
+        "study_type": "drug",
+        "sponsor_type": "industry",
+        "phase": "3",
+        "identifiers": [{"scheme": "nct", "value": nct.lower()}],
+        "conditions": [{"name": "Breast cancer", "icd10": "c509"}],
+        "overall_status": "recruiting",
+        "sites": [
+            {"organisation": "Uppsala University Hospital", "city": "Uppsala"},
+            {"organisation": "Research Site", "city": "Gavle"},
+            {"organisation": "Research Site", "city": "Falun"},
+            {"organisation": "Charité", "city": "Berlin", "country": "DE"},
+        ],
+    }
+    data.update(extra)
+    return StudyRecord(**data)
+
+
+def test_new_record_creates_one_study_with_every_site() -> None:
+    organisations_load()
+    result = record_apply(record=_record(), by=None, reason="file.json", publish=True)
+    study = result.study
+    assert result.outcome == Outcome.CREATED
+    assert study.state == StudyState.PUBLISHED
+    assert study.identifiers.get().value == "NCT02552212"
+    assert study.therapeutic_area == "II"
+    names = sorted(s.organisation.name for s in study.sites.all())
+    assert names == ["Akademiska sjukhuset", "Charité", "Research Site", "Research Site"]
+    assert {s.region.code for s in study.sites.all() if s.region} == {"03", "20", "21"}
+    assert study.lead_region is not None and study.lead_region.code == "03"
+    assert study.versions.count() == 1
+    assert AuditEvent.objects.filter(action="study.import_create", reason="file.json").count() == 1
+
+
+def test_same_record_again_changes_nothing() -> None:
+    record_apply(record=_record(), by=None, reason="a", publish=True)
+    events = AuditEvent.objects.count()
+    again = record_apply(record=_record(), by=None, reason="a", publish=True)
+    assert again.outcome == Outcome.UNCHANGED
+    assert AuditEvent.objects.count() == events
+    assert StudyVersion.objects.count() == 1
+
+
+def test_other_name_of_the_same_hospital_updates_the_site_instead_of_adding_one() -> None:
+    organisations_load()
+    record_apply(record=_record(), by=None, reason="a")
+    update = StudyRecord.model_validate(
+        {
+            "public_title": "Läkemedel X vid bröstcancer",
+            "study_type": "drug",
+            "sponsor_type": "industry",
+            "identifiers": [{"scheme": "nct", "value": "NCT02552212"}],
+            "sites": [
+                {
+                    "organisation": "Akademiska sjukhuset",
+                    "city": "Uppsala",
+                    "recruitment_status": "recruiting",
+                }
+            ],
+        }
+    )
+    result = record_apply(record=update, by=None, reason="b")
+    assert result.outcome == Outcome.UPDATED
+    assert result.study.sites.count() == 4
+    akademiska = result.study.sites.get(organisation__name="Akademiska sjukhuset")
+    assert akademiska.recruitment_status == "recruiting"
+    assert result.study.phase == "3"  # a field the update did not carry stays
+
+
+def test_identifiers_of_two_studies_in_one_record_are_refused_naming_both() -> None:
+    first = record_apply(record=_record("NCT00000001"), by=None, reason="a").study
+    second = record_apply(record=_record("NCT00000002"), by=None, reason="a").study
+    both = _record(
+        "NCT00000001",
+        identifiers=[
+            {"scheme": "nct", "value": "NCT00000001"},
+            {"scheme": "eudract", "value": "2010-012345-12"},
+        ],
+    )
+    record_apply(record=both, by=None, reason="a")
+    clash = _record(
+        "NCT00000002",
+        identifiers=[
+            {"scheme": "nct", "value": "NCT00000002"},
+            {"scheme": "eudract", "value": "2010-012345-12"},
+        ],
+    )
+    with pytest.raises(DomainError) as error:
+        record_apply(record=clash, by=None, reason="a")
+    assert f"#{first.pk}" in error.value.message and f"#{second.pk}" in error.value.message
+
+
+def test_swedish_site_in_an_unknown_place_rejects_the_whole_record() -> None:
+    bad = _record(sites=[{"organisation": "Kliniken", "city": "Atlantis"}])
+    with pytest.raises(DomainError) as error:
+        record_apply(record=bad, by=None, reason="a")
+    assert error.value.field == "city"
+    assert not Study.objects.exists()
+    assert not Organisation.objects.filter(name="Kliniken").exists()
+
+
+def test_bulk_apply_creates_new_ones_together_and_isolates_a_bad_record() -> None:
+    matcher = OrganisationMatcher()
+    good = [_record(f"NCT1000000{i}") for i in range(5)]
+    bad = _record("NCT20000000", sites=[{"organisation": "Ny klinik", "city": "Atlantis"}])
+    results = records_apply(
+        records=[*good[:2], bad, *good[2:]], by=None, reason="bulk", publish=True, matcher=matcher
+    )
+    assert [getattr(r, "outcome", "error") for r in results] == ["created"] * 2 + ["error"] + [
+        "created"
+    ] * 3
+    assert Study.objects.count() == 5
+    assert Site.objects.count() == 20
+    # organisations created in the rolled-back attempt are forgotten, not reused
+    again = records_apply(records=good, by=None, reason="bulk", publish=True, matcher=matcher)
+    assert {r.outcome for r in again if not isinstance(r, DomainError)} == {Outcome.UNCHANGED}
+
+
+def test_bulk_and_one_by_one_give_the_same_record() -> None:
+    bulk = records_apply(records=[_record("NCT30000001")], by=None, reason="x", publish=True)[0]
+    single = record_apply(record=_record("NCT30000002"), by=None, reason="x", publish=True)
+    assert not isinstance(bulk, DomainError)
+    one, two = public_snapshot(bulk.study), public_snapshot(single.study)
+    one.pop("identifiers"), two.pop("identifiers")
+    assert one == two
+    assert bulk.study.versions.get().data == public_snapshot(bulk.study)
+
+
+def test_record_round_trips_through_its_json() -> None:
+    study = record_apply(record=_record(), by=None, reason="x", publish=True).study
+    exported = study_to_record(study).model_dump(mode="json")
+    reread = StudyRecord.model_validate(exported)
+    assert reread.model_dump(mode="json") == exported

@@ -1,0 +1,243 @@
+"""The search service: the same properties on SQLite and PostgreSQL (CI runs both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+
+from studienav.core.errors import ValidationFailed
+from studienav.registry.models import Study, StudyState
+from studienav.registry.services import study_close
+from studienav.search.models import SearchEntry
+from studienav.search.services import SearchParams, study_search
+from studienav.search.text import fold, query_terms, stem
+from tests.search.conftest import GAVLE_SITE, OREBRO_SITE, UPPSALA_SITE, StudyMaker
+
+pytestmark = pytest.mark.django_db
+
+
+def found(**params: Any) -> list[int]:
+    return [s.pk for s in study_search(SearchParams(**params)).studies]
+
+
+def test_swedish_inflection_finds_the_base_form(make_study: StudyMaker) -> None:
+    breast = make_study(public_title="Ny behandling vid bröstcancer")
+    make_study(public_title="Träning efter höftfraktur")
+    assert found(q="bröstcancern") == [breast.pk]
+    assert found(q="behandlingen") == [breast.pk]
+
+
+def test_search_ignores_diacritics(make_study: StudyMaker) -> None:
+    gavle = make_study(public_title="Sömn och hälsa", sites=[GAVLE_SITE])
+    orebro = make_study(public_title="Hjärtsvikt i vardagen", sites=[OREBRO_SITE])
+    assert found(q="gavle") == [gavle.pk]
+    assert found(q="orebro") == [orebro.pk]
+    assert found(q="hjartsvikt") == [orebro.pk]
+    assert found(q="GÄVLE") == [gavle.pk]
+
+
+def test_one_typo_in_a_long_word_still_finds_the_study(make_study: StudyMaker) -> None:
+    diabetes = make_study(public_title="Diabetes och motion")
+    make_study(public_title="Astma hos barn")
+    assert found(q="diabetis") == [diabetes.pk]  # replaced
+    assert found(q="diabets") == [diabetes.pk]  # removed
+    assert found(q="diabeetes") == [diabetes.pk]  # added
+    assert found(q="diabxtis") == []  # two typos
+
+
+def test_short_words_get_no_typo_tolerance(make_study: StudyMaker) -> None:
+    make_study(public_title="Astma hos barn")
+    assert found(q="astna") != []  # five letters: one typo allowed
+    assert found(q="bxrn") == []
+
+
+def test_condition_synonyms_work_from_swedish_to_english_and_back(make_study: StudyMaker) -> None:
+    swedish = make_study(public_title="Bröstcancer och fysisk aktivitet")
+    english = make_study(public_title="Sömn", public_title_en="Breast cancer screening")
+    stroke = make_study(public_title="Rehabilitering efter slaganfall")
+    assert set(found(q="breast cancer")) == {swedish.pk, english.pk}
+    assert set(found(q="bröstcancer")) == {swedish.pk, english.pk}
+    assert found(q="stroke") == [stroke.pk]
+
+
+def test_icd10_code_finds_studies_of_the_condition(make_study: StudyMaker) -> None:
+    coded = make_study(
+        public_title="Ny behandling", conditions=[{"name": "Tumör", "icd10": "C50.9"}]
+    )
+    named = make_study(public_title="Bröstcancer i primärvården")
+    make_study(public_title="Astma", conditions=[{"name": "Astma", "icd10": "J45"}])
+    assert set(found(q="C50")) == {coded.pk, named.pk}
+    assert set(found(q="c50.9")) == {coded.pk, named.pk}  # the code, and its condition by name
+    assert found(conditions=["C50"]) == [coded.pk]
+    assert found(conditions=["astma"]) != []
+
+
+def test_every_word_must_match(make_study: StudyMaker) -> None:
+    both = make_study(public_title="Diabetes i Gävle", sites=[GAVLE_SITE])
+    make_study(public_title="Diabetes i Uppsala")
+    assert found(q="diabetes gavle") == [both.pk]
+
+
+def test_title_matches_rank_above_text_matches_and_recruiting_first_on_ties(
+    make_study: StudyMaker,
+) -> None:
+    in_summary = make_study(public_title="Livsstil", summary_sv="Om astma hos vuxna.")
+    completed = make_study(public_title="Astma hos vuxna", overall_status="completed")
+    recruiting = make_study(public_title="Astma och träning")
+    assert found(q="astma") == [recruiting.pk, completed.pk, in_summary.pk]
+
+
+def test_facets_count_the_matching_studies(make_study: StudyMaker) -> None:
+    make_study(public_title="Astma A", phase="2", sites=[UPPSALA_SITE, GAVLE_SITE])
+    make_study(public_title="Astma B", phase="3", overall_status="completed")
+    make_study(public_title="Diabetes", phase="3")
+    result = study_search(SearchParams(q="astma", facets=True))
+    assert result.total == 2
+    assert ("2", "Fas 2", 1) in result.facets["phase"]
+    assert ("3", "Fas 3", 1) in result.facets["phase"]
+    assert {(v, n) for v, _label, n in result.facets["status"]} == {
+        ("recruiting", 1),
+        ("completed", 1),
+    }
+    assert {(v, n) for v, _label, n in result.facets["region"]} == {("03", 2), ("21", 1)}
+    assert sum(n for _v, _l, n in result.facets["site"]) == 3
+
+
+def test_filters_on_status_phase_region_and_care_setting(make_study: StudyMaker) -> None:
+    a = make_study(public_title="A", phase="2", sites=[GAVLE_SITE], in_primary_care=True)
+    b = make_study(public_title="B", phase="3", overall_status="completed")
+    assert found(statuses=["completed"]) == [b.pk]
+    assert found(phases=["2", "4"]) == [a.pk]
+    assert found(regions=["21"]) == [a.pk]
+    assert found(care_settings=["primary_care"]) == [a.pk]
+
+
+def test_age_and_sex_filters_take_the_persons_view(make_study: StudyMaker) -> None:
+    adults = make_study(public_title="Vuxna", min_age_years=18, max_age_years=65, sex="all")
+    women = make_study(public_title="Kvinnor", min_age_years=40, sex="female")
+    children = make_study(public_title="Barn", max_age_years=17)
+    assert set(found(age=70)) == {women.pk}
+    assert set(found(age=10)) == {children.pk}
+    assert set(found(age=50, sex="male")) == {adults.pk}
+    assert set(found(age=50, sex="female")) == {adults.pk, women.pk}
+
+
+def test_near_me_sorts_by_distance_to_nearest_recruiting_site(make_study: StudyMaker) -> None:
+    uppsala = make_study(public_title="U", sites=[UPPSALA_SITE])
+    gavle = make_study(public_title="G", sites=[GAVLE_SITE])
+    orebro = make_study(public_title="O", sites=[OREBRO_SITE])
+    closed = make_study(
+        public_title="Closed", sites=[{**UPPSALA_SITE, "recruitment_status": "closed"}]
+    )
+    result = study_search(SearchParams(near="Uppsala", radius_km=300, sort="distance"))
+    assert [s.pk for s in result.studies] == [uppsala.pk, gavle.pk, orebro.pk]
+    assert closed.pk not in result.distances
+    assert result.distances[uppsala.pk] < 5 < result.distances[gavle.pk]
+    assert found(near="gavle", radius_km=50) == [gavle.pk]
+    assert found(near="751 85", radius_km=20) == [uppsala.pk]
+    assert found(near="801", radius_km=20) == [gavle.pk]
+    assert found(near="59.27,15.21", radius_km=10) == [orebro.pk]
+
+
+def test_cursor_pages_stay_stable_while_a_study_is_added(make_study: StudyMaker) -> None:
+    made = [make_study(public_title=f"Astma {n}") for n in range(5)]
+    first = study_search(SearchParams(q="astma", limit=2))
+    assert first.total == 5 and first.next_cursor
+    make_study(public_title="Astma ny")  # newest: would sort first
+    seen = [s.pk for s in first.studies]
+    cursor: str | None = first.next_cursor
+    while cursor:
+        page = study_search(SearchParams(q="astma", limit=2, cursor=cursor))
+        seen.extend(s.pk for s in page.studies)
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(s.pk for s in made)
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("sort", ["updated", "start", "title", "distance"])
+def test_every_sort_pages_through_all_results_once(make_study: StudyMaker, sort: str) -> None:
+    made = {make_study(public_title=f"Studie {n}", sites=[UPPSALA_SITE]).pk for n in range(5)}
+    params: dict[str, Any] = {
+        "sort": sort,
+        "limit": 2,
+        "near": "Uppsala" if sort == "distance" else "",
+    }
+    seen: list[int] = []
+    cursor: str | None = None
+    while True:
+        page = study_search(SearchParams(cursor=cursor, **params))
+        seen.extend(s.pk for s in page.studies)
+        if not (cursor := page.next_cursor):
+            break
+    assert sorted(seen) == sorted(made)
+
+
+def test_only_public_studies_are_found_and_withdrawn_ones_leave_the_index(
+    make_study: StudyMaker,
+) -> None:
+    public = make_study(public_title="Astma öppen")
+    make_study(state="submitted", public_title="Astma utkast")
+    assert found(q="astma") == [public.pk]
+    Study.objects.filter(pk=public.pk).update(state="withdrawn")
+    from studienav.search.index import search_index_study
+
+    search_index_study(public.pk)
+    assert found(q="astma") == []
+
+
+def test_reindex_command_rebuilds_the_index(make_study: StudyMaker) -> None:
+    study = make_study(public_title="Astma")
+    SearchEntry.objects.all().delete()
+    assert found(q="astma") == []
+    call_command("search_reindex")
+    assert found(q="astma") == [study.pk]
+
+
+@pytest.mark.usefixtures("english")
+def test_bad_parameters_name_the_field_and_the_valid_values() -> None:
+    cases = {
+        "status=open": ("status", "recruiting"),
+        "phase=9": ("phase", "early_1"),
+        "age=old": ("age", "0"),
+        "region=Narnia": ("region", "03"),
+        "sort=distance": ("sort", "near"),
+        "near=Atlantis": ("near", "Gävle"),
+        "radius_km=-3&near=Uppsala": ("radius_km", "2000"),
+        "limit=5000": ("limit", "1000"),
+        "cursor=abc": ("cursor", "cursor"),
+        "updated_since=yesterday": ("updated_since", "2024-05-01"),
+        "healthy_volunteers=maybe": ("healthy_volunteers", "true"),
+    }
+    for query, (field, hint) in cases.items():
+        with pytest.raises(ValidationFailed) as error:
+            SearchParams.from_query(QueryDict(query))
+        assert error.value.field == field, query
+        assert hint in error.value.message, query
+
+
+def test_query_string_parses_into_parameters() -> None:
+    params = SearchParams.from_query(
+        QueryDict("q=astma&region=03&region=Gävleborg&status=recruiting&age=40&facets=true")
+    )
+    assert params.q == "astma"
+    assert params.regions == ["03", "21"]
+    assert params.statuses == ["recruiting"]
+    assert params.age == 40 and params.facets
+
+
+def test_folding_and_stemming_helpers() -> None:
+    assert fold("Örebro  län, Gävle!") == "orebro lan gavle"
+    assert stem("brostcancern") == "brostcanc"
+    assert stem("barn") == "barn"  # never below four letters
+    assert query_terms("och i") == []
+
+
+def test_withdrawing_through_the_service_removes_the_study_from_search(
+    make_study: StudyMaker, cecilia: Any
+) -> None:
+    study = make_study(public_title="Astma")
+    study_close(study=study, by=cecilia, state=StudyState.WITHDRAWN, reason="duplicate")
+    assert found(q="astma") == []
