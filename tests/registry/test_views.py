@@ -652,7 +652,7 @@ def test_node_office_links_to_the_full_audit_history(
     )
 
 
-REAL_RECORD = Path(__file__).resolve().parents[2].parent / "shared/data/ctgov-v2/NCT00973089.json"
+REAL_RECORD = Path(__file__).resolve().parent / "data" / "ctgov-v2" / "NCT00973089.json"
 
 
 @pytest.mark.skipif(not REAL_RECORD.is_file(), reason="the shared data folder is not here")
