@@ -17,6 +17,7 @@ from studienav.feasibility.models import (
     RequestState,
     StudyRequest,
 )
+from studienav.stats.framework import Filters, figure_get
 from tests.factories import OrganisationFactory
 
 
@@ -158,6 +159,14 @@ def test_requests_per_year_and_kind(year_2025: dict[str, object]) -> None:
         {"year": 2025, "kind": "country", "count": 1},
         {"year": 2025, "kind": "site", "count": 3},
     ]
+
+
+def test_requests_received_feed_the_statistics_framework(year_2025: dict[str, object]) -> None:
+    figure = figure_get("study-requests-received")
+    assert figure is not None
+    table = figure.query(Filters(year_from=2024, year_to=2025, by="total"))
+    assert [(row.key, row.values) for row in table.rows] == [("country", [0, 1]), ("site", [1, 3])]
+    assert table.total is not None and table.total.values == [1, 4]
 
 
 def test_share_forwarded(year_2025: dict[str, object]) -> None:

@@ -18,6 +18,7 @@ from studienav.participation.models import (
     InterestKind,
     InterestStatus,
 )
+from studienav.stats.framework import Filters, figure_get
 from tests.participation.conftest import RegisterFn, StudyMaker
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,12 @@ def test_figures_count_what_their_definitions_say(
     assert figures.referrals_between_regions() == [
         {"from_region": "18", "to_region": "03", "status": "pending", "referrals": 1}
     ]
+    figure = figure_get("interest-registrations")
+    assert figure is not None
+    table = figure.query(Filters(year_from=2025, year_to=2026))
+    orebro = next(row for row in table.rows if row.key == "18")
+    assert orebro.values == [0, 2]
+    assert table.total is not None and table.total.values == [0, 2]
 
 
 def test_demo_data_covers_every_state_and_region_and_loads_once(cecilia: User) -> None:

@@ -20,14 +20,18 @@ from typing import Any
 import holidays
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from studienav.feasibility.models import (
     Answer,
     Outcome,
     Recipient,
+    RequestKind,
     RequestState,
     StudyRequest,
 )
+from studienav.stats.definitions import Definition
+from studienav.stats.framework import Chart, Figure, Filters, Row, Table, figure_register
 
 
 @lru_cache(maxsize=64)
@@ -230,3 +234,47 @@ def all_figures(year: int | None = None) -> dict[str, Any]:
         "requests_leading_to_study": requests_leading_to_study(year),
         "decline_reasons": decline_reasons(year),
     }
+
+
+REQUESTS_RECEIVED = Definition(
+    "study-requests-received",
+    _("Study requests received"),
+    _(
+        "Requests from sponsors registered by the node, counted in the year of the date they "
+        "were received (in Swedish time), by kind: country feasibility or site feasibility. "
+        "A request counts once for the node, whatever the regions it was forwarded to."
+    ),
+)
+
+
+def requests_received_table(filters: Filters) -> Table:
+    """REQUESTS_RECEIVED per year and kind, for the statistics framework."""
+    years = filters.years
+    counts: Counter[tuple[int, str]] = Counter(
+        (timezone.localtime(r.received_at).year, r.kind)
+        for r in StudyRequest.objects.filter(
+            received_at__year__gte=years[0] - 1, received_at__year__lte=years[-1] + 1
+        ).only("received_at", "kind")
+    )
+    rows = [
+        Row(key=kind.value, label=str(kind.label), values=[counts[(y, kind.value)] for y in years])
+        for kind in RequestKind
+    ]
+    total = Row(
+        key="total",
+        label=str(_("All requests")),
+        values=[sum(counts[(y, kind.value)] for kind in RequestKind) for y in years],
+    )
+    return Table(columns=years, rows=rows, total=total, dimension_label=_("Kind"))
+
+
+figure_register(
+    Figure(
+        slug="study-requests-received",
+        title=_("Study requests received"),
+        definition=REQUESTS_RECEIVED,
+        query=requests_received_table,
+        chart=Chart(type="stacked", dimension="year", measure=_("requests")),
+        breakdowns=("total",),
+    )
+)

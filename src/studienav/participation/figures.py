@@ -8,8 +8,12 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
+from studienav.core.selectors import node_regions
 from studienav.participation.models import ExpressionOfInterest, Referral
+from studienav.stats.definitions import Definition
+from studienav.stats.framework import Chart, Figure, Filters, Row, Table, figure_register
 
 
 def _interests(
@@ -121,3 +125,50 @@ def referrals_between_regions(
         }
         for r in rows
     ]
+
+
+REGISTRATIONS = Definition(
+    "interest-registrations",
+    _("Registrations of interest"),
+    _(
+        "Registrations of interest in research, general or for one study, counted in the year "
+        "they were made and in the region that follows them up. Withdrawn registrations still "
+        "count (their rows remain without personal data); deleted ones are gone and do not."
+    ),
+)
+
+
+def registrations_table(filters: Filters) -> Table:
+    """REGISTRATIONS per year and following-up region, for the statistics framework."""
+    years = filters.years
+    regions = list(node_regions())
+    if filters.regions:
+        regions = [r for r in regions if r.pk in filters.regions]
+    counts = Counter(
+        (row["created_at"].year, row["region_id"])
+        for row in ExpressionOfInterest.objects.filter(
+            created_at__year__gte=years[0], created_at__year__lte=years[-1]
+        ).values("created_at", "region_id")
+    )
+    rows = [
+        Row(key=r.code, label=r.short_name, values=[counts[(y, r.pk)] for y in years])
+        for r in regions
+    ]
+    total = Row(
+        key="total",
+        label=str(_("All regions")),
+        values=[sum(row.values[i] for row in rows) for i in range(len(years))],
+    )
+    return Table(columns=years, rows=rows, total=total, dimension_label=_("Region"))
+
+
+figure_register(
+    Figure(
+        slug="interest-registrations",
+        title=_("Registrations of interest"),
+        definition=REGISTRATIONS,
+        query=registrations_table,
+        chart=Chart(type="stacked", dimension="year", measure=_("registrations")),
+        breakdowns=("region",),
+    )
+)

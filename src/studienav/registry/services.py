@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,12 +27,16 @@ from studienav.registry.models import (
     ChangeStatus,
     EnrolmentReport,
     IdentifierScheme,
+    InterventionType,
     Merge,
+    OutcomeKind,
     OverallStatus,
     Site,
     SiteStatus,
     Study,
     StudyIdentifier,
+    StudyIntervention,
+    StudyOutcome,
     StudyState,
 )
 from studienav.registry.records import (
@@ -109,11 +114,9 @@ def _set_fields(study: Study, data: dict[str, Any]) -> None:
 
 
 def _full_clean(study: Study) -> None:
-    from django.core.exceptions import ValidationError
-
     try:
         study.full_clean(exclude=["created_by", "merged_into", "primary_sponsor"])
-    except ValidationError as error:
+    except DjangoValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise ValidationFailed(code="invalid", field=field, message=" ".join(messages)) from error
 
@@ -661,81 +664,88 @@ def study_merge(*, keep: Study, duplicate: Study, by: User, reason: str) -> Merg
     return merge
 
 
+def _replace_rows(
+    *,
+    study: Study,
+    by: User,
+    relation: str,
+    model: Any,
+    rows: list[Any],
+    summary: Any,
+    invalid: str,
+    reason: str,
+) -> Study:
+    """Validate and replace one list of a study's rows (interventions, outcomes), audited."""
+    if not studies_editable_by(by).filter(pk=study.pk).exists():
+        raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
+    for index, row in enumerate(rows):
+        try:
+            row.full_clean(exclude=["study"])
+        except DjangoValidationError as error:
+            raise ValidationFailed(
+                code=f"{relation}_invalid", field=f"{relation}.{index}", message=invalid
+            ) from error
+    manager = getattr(study, relation)
+    before = [summary(row) for row in manager.all()]
+    manager.all().delete()
+    model.objects.bulk_create(rows)
+    _changed(study)
+    audit_record(
+        actor=by,
+        action=f"study.set_{relation}",
+        obj=study,
+        changes={relation: [before, [summary(row) for row in rows]]},
+    )
+    if study.is_public:
+        version_publish(study=study, by=by, reason=reason)
+    return study
+
+
 @transaction.atomic
 def study_set_interventions(
     *, study: Study, by: User, interventions: list[tuple[str, str, str]]
 ) -> Study:
     """Replace the interventions (type, name, description): WHO 13."""
-    from studienav.registry.models import InterventionType, StudyIntervention
-
-    if not studies_editable_by(by).filter(pk=study.pk).exists():
-        raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
-    rows = []
-    for index, (kind, name, description) in enumerate(interventions):
-        row = StudyIntervention(
+    rows = [
+        StudyIntervention(
             study=study,
             type=kind or InterventionType.OTHER,
             name=name.strip(),
             description=description.strip(),
         )
-        try:
-            row.full_clean(exclude=["study"])
-        except Exception as error:
-            raise ValidationFailed(
-                code="intervention_invalid",
-                field=f"interventions.{index}",
-                message=_("Check the intervention's type and name."),
-            ) from error
-        rows.append(row)
-    before = [f"{i.type}: {i.name}" for i in study.interventions.all()]
-    study.interventions.all().delete()
-    StudyIntervention.objects.bulk_create(rows)
-    _changed(study)
-    audit_record(
-        actor=by,
-        action="study.set_interventions",
-        obj=study,
-        changes={"interventions": [before, [f"{r.type}: {r.name}" for r in rows]]},
+        for kind, name, description in interventions
+    ]
+    return _replace_rows(
+        study=study,
+        by=by,
+        relation="interventions",
+        model=StudyIntervention,
+        rows=rows,
+        summary=lambda row: f"{row.type}: {row.name}",
+        invalid=_("Check the intervention's type and name."),
+        reason=_("Interventions changed"),
     )
-    if study.is_public:
-        version_publish(study=study, by=by, reason=_("Interventions changed"))
-    return study
 
 
 @transaction.atomic
 def study_set_outcomes(*, study: Study, by: User, outcomes: list[tuple[str, str, str]]) -> Study:
     """Replace the outcomes (kind, measure, time frame): WHO 19 and 20."""
-    from studienav.registry.models import OutcomeKind, StudyOutcome
-
-    if not studies_editable_by(by).filter(pk=study.pk).exists():
-        raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
-    rows = []
-    for index, (kind, measure, time_frame) in enumerate(outcomes):
-        row = StudyOutcome(
+    rows = [
+        StudyOutcome(
             study=study,
             kind=kind or OutcomeKind.PRIMARY,
             measure=measure.strip(),
             time_frame=time_frame.strip(),
         )
-        try:
-            row.full_clean(exclude=["study"])
-        except Exception as error:
-            raise ValidationFailed(
-                code="outcome_invalid",
-                field=f"outcomes.{index}",
-                message=_("Check the outcome's kind, measure and time frame."),
-            ) from error
-        rows.append(row)
-    before = [f"{o.kind}: {o.measure}" for o in study.outcomes.all()]
-    study.outcomes.all().delete()
-    StudyOutcome.objects.bulk_create(rows)
-    _changed(study)
-    audit_record(
-        actor=by,
-        action="study.set_outcomes",
-        obj=study,
-        changes={"outcomes": [before, [f"{r.kind}: {r.measure}" for r in rows]]},
+        for kind, measure, time_frame in outcomes
+    ]
+    return _replace_rows(
+        study=study,
+        by=by,
+        relation="outcomes",
+        model=StudyOutcome,
+        rows=rows,
+        summary=lambda row: f"{row.kind}: {row.measure}",
+        invalid=_("Check the outcome's kind, measure and time frame."),
+        reason=_("Outcomes changed"),
     )
-    if study.is_public:
-        version_publish(study=study, by=by, reason=_("Outcomes changed"))
-    return study
