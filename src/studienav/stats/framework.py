@@ -99,10 +99,16 @@ def figure_register(figure: Figure) -> Figure:
 
 
 def figures_all(*, public_only: bool = False) -> list[Figure]:
-    """Every registered figure, from every app's figures.py, in registration order."""
-    for _module in studienav_app_modules("figures"):
-        pass
-    return [f for f in _FIGURES.values() if f.public or not public_only]
+    """Every registered figure, from every app's figures.py: by app (statistics' own first,
+    then INSTALLED_APPS order), in registration order within an app."""
+    modules = [module.__name__ for module in studienav_app_modules("figures")]
+
+    def app_position(figure: Figure) -> int:
+        module = figure.query.__module__
+        return modules.index(module) if module in modules else len(modules)
+
+    figures = sorted(_FIGURES.values(), key=app_position)
+    return [f for f in figures if f.public or not public_only]
 
 
 def figure_get(slug: str) -> Figure | None:
