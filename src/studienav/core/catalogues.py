@@ -38,7 +38,7 @@ def fill_english(path: Path) -> int:
             filled += 1
         message.flags.discard("fuzzy")
     with path.open("wb") as handle:
-        write_po(handle, catalogue, width=100, omit_header=False)
+        write_po(handle, catalogue, width=0, omit_header=False)
     return filled
 
 
@@ -47,7 +47,7 @@ def tidy(path: Path, language: str) -> None:
         catalogue = read_po(handle, locale=language)
     tidy_header(catalogue, language)
     with path.open("wb") as handle:
-        write_po(handle, catalogue, width=100)
+        write_po(handle, catalogue, width=0)
 
 
 if __name__ == "__main__":
