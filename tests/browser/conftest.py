@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from studienav.core.models import User
+from tests.factories import PASSWORD, totp_device
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -63,3 +68,21 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def assert_accessible(page: Page) -> None:
     violations = axe_violations(page)
     assert not violations, f"{page.url}: {violations}"
+
+
+def sign_in(
+    page: Page, base_url: str, user: User, *, next_path: str = "", scan: bool = False
+) -> None:
+    """Password and TOTP through the real English pages (the user's authenticator is made
+    when they have none); `scan` runs the accessibility scan on the sign-in page."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device(user)
+    page.goto(base_url + "/en/account/login/" + (f"?next={next_path}" if next_path else ""))
+    if scan:
+        assert_accessible(page)
+    page.get_by_label("E-mail address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(
+        f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+    )
+    page.get_by_role("button", name="Continue").click()

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from studienav.core.models import Region, Role, User
 from studienav.feasibility.models import Answer, RequestState, StudyRequest
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, RoleFactory, UserFactory, totp_device
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import RoleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,14 +27,7 @@ def _sign_in(browser: Browser, live_server: LiveServer, user: User) -> Page:
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    device = totp_device(user)
-    page.goto(live_server.url + "/en/account/login/")
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    code = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
-    page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Continue").click()
+    sign_in(page, live_server.url, user)
     expect(page.get_by_role("heading", name="What waits for you")).to_be_visible()
     return page
 

@@ -8,15 +8,14 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from studienav.core.models import Municipality, User
 from studienav.participation.models import ExpressionOfInterest, InterestStatus
 from studienav.registry.models import OverallStatus, Site, SiteStatus, Study, StudyCondition
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, OrganisationFactory, totp_device
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +64,6 @@ def test_person_registers_is_matched_informed_and_withdraws(
 ) -> None:
     cache.clear()
     study = _recruiting_study_in_orebro()
-    device = totp_device(bertil)
 
     page.goto(live_server.url + "/en/participation/interest/")
     expect(page.get_by_role("heading", name="Register your interest in research")).to_be_visible()
@@ -92,13 +90,7 @@ def test_person_registers_is_matched_informed_and_withdraws(
     staff = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     coordinator = staff.new_page()
     coordinator.set_default_timeout(15_000)
-    coordinator.goto(live_server.url + "/en/account/login/?next=/en/participation/queue/")
-    coordinator.get_by_label("E-mail address").fill(bertil.email)
-    coordinator.get_by_label("Password").fill(PASSWORD)
-    coordinator.get_by_role("button", name="Sign in").click()
-    code = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
-    coordinator.get_by_label("Code").fill(code)
-    coordinator.get_by_role("button", name="Continue").click()
+    sign_in(coordinator, live_server.url, bertil, next_path="/en/participation/queue/")
     expect(coordinator.get_by_role("heading", name="Registrations of interest")).to_be_visible()
     assert_accessible(coordinator)
     coordinator.get_by_role("link", name=interest.reference).click()

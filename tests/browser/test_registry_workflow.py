@@ -5,29 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from studienav.core.models import Region, Role, User
 from studienav.registry.models import Study, StudyState
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, RoleFactory, UserFactory, totp_device
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import RoleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page: Page, live_server: LiveServer, user: User) -> None:
     """Password and TOTP through the real pages, in English."""
-    device = totp_device(user)
-    page.goto(live_server.url + "/en/account/login/")
-    assert_accessible(page)
-    page.get_by_label("E-mail address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    code = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
-    page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Continue").click()
+    sign_in(page, live_server.url, user, scan=True)
     expect(page.get_by_role("heading", name="What waits for you")).to_be_visible()
     assert_accessible(page)
 

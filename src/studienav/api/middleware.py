@@ -1,7 +1,6 @@
 """The edge of the open API and the FHIR facade: CORS for reads, rate limit, conditional GET.
 
-`ApiEdgeMiddleware` belongs in MIDDLEWARE (after CommonMiddleware); `api_edge` applies the
-same to one view, and does nothing when the middleware already handled the request.
+`ApiEdgeMiddleware` sits in MIDDLEWARE after CommonMiddleware.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +20,6 @@ from django.utils.translation import gettext as _
 
 PREFIXES = ("/api/", "/fhir/")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-_DONE = "_studienav_api_edge"
 WINDOW_SECONDS = 60
 
 View = Callable[..., HttpResponseBase]
@@ -109,7 +106,6 @@ def _conditional(request: HttpRequest, response: HttpResponseBase) -> HttpRespon
 def _handle(
     request: HttpRequest, get_response: View, *args: Any, **kwargs: Any
 ) -> HttpResponseBase:
-    setattr(request, _DONE, True)
     retry_after = rate_limited(request)
     if retry_after is not None:
         return _cors(_too_many(request, retry_after))
@@ -138,18 +134,6 @@ class ApiEdgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not request.path.startswith(PREFIXES) or getattr(request, _DONE, False):
+        if not request.path.startswith(PREFIXES):
             return self.get_response(request)
         return _handle(request, self.get_response)
-
-
-def api_edge(view: View) -> View:
-    """The middleware's work for one view, for as long as the middleware is not installed."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if getattr(request, _DONE, False):
-            return view(request, *args, **kwargs)
-        return _handle(request, view, *args, **kwargs)
-
-    return wrapped

@@ -22,11 +22,6 @@ STUDY_PREFETCH = (
 )
 
 
-def region_codes() -> dict[int, str]:
-    """Region primary key -> two-digit code."""
-    return dict(Region.objects.values_list("pk", "code"))
-
-
 def _region_key(name: str) -> str:
     """A region name without the words that say it is a region: 'Region Örebro län' -> 'orebro'."""
     words = [w for w in name.split() if fold(w) not in _REGION_WORDS]

@@ -34,7 +34,6 @@ from studienav.api.selectors import (
     SearchParams,
     region_by_code_or_name,
     region_choices,
-    region_codes,
     study_public_by_key,
     study_search,
 )
@@ -53,7 +52,7 @@ from studienav.registry.models import (
     StudyVersion,
     TherapeuticArea,
 )
-from studienav.registry.records import study_to_record
+from studienav.registry.records import region_codes, study_to_record
 from studienav.registry.selectors import studies_public
 
 PROBLEM = "application/problem+json"

@@ -22,9 +22,8 @@ from typing import Any, Protocol
 
 from django.db.models import Prefetch, QuerySet
 
-from studienav.core.models import Region
 from studienav.registry.models import PUBLIC_STATES, Site, Study
-from studienav.registry.records import study_to_record
+from studienav.registry.records import region_codes, study_to_record
 from studienav.registry.schema import StudyRecord
 
 CHUNK = 500
@@ -77,7 +76,7 @@ def _studies(published_only: bool) -> QuerySet[Study]:
 
 def export_records(*, published_only: bool = False) -> Any:
     """The exchange records of the studies, one at a time (a generator)."""
-    regions = dict(Region.objects.values_list("pk", "code"))
+    regions = region_codes()
     for study in _studies(published_only).iterator(chunk_size=CHUNK):
         yield study_to_record(study, regions=regions)
 

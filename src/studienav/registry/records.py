@@ -272,7 +272,7 @@ def _merged(
     for identifier in record.identifiers:
         if (identifier.scheme, identifier.value, identifier.region) not in known:
             data["identifiers"].append(identifier.model_dump())
-    regions = {r.pk: r.code for r in Region.objects.all()}
+    regions = region_codes()
     by_organisation: dict[int, dict[str, Any]] = {}
     for site, row in zip(
         study.sites.select_related("organisation").order_by("id"), data["sites"], strict=True
@@ -314,6 +314,22 @@ def _replace_children(study: Study, model: Any, items: list[Any], fields: tuple[
         )
 
 
+def _identifier_rows(
+    study: Study, record: StudyRecord, regions: dict[str, Region]
+) -> list[StudyIdentifier]:
+    return [
+        StudyIdentifier(
+            study=study,
+            scheme=i.scheme,
+            value=i.value,
+            region=regions.get(i.region) if i.region else None,
+            issuer=i.issuer,
+            is_primary=i.is_primary,
+        )
+        for i in record.identifiers
+    ]
+
+
 def _write(study: Study, record: StudyRecord, matcher: OrganisationMatcher) -> None:
     """Make the study's rows say what the record says (sites matched to organisations)."""
     for field in _SCALARS:
@@ -325,19 +341,12 @@ def _write(study: Study, record: StudyRecord, matcher: OrganisationMatcher) -> N
     study.full_clean(exclude=["primary_sponsor", "lead_region", "created_by", "merged_into"])
     study.save()
     regions = {r.code: r for r in Region.objects.all()}
-    existing_ids = {(i.scheme, i.value, i.region_id) for i in study.identifiers.all()}
+    existing = {(i.scheme, i.value, i.region_id) for i in study.identifiers.all()}
     StudyIdentifier.objects.bulk_create(
         [
-            StudyIdentifier(
-                study=study,
-                scheme=i.scheme,
-                value=i.value,
-                region=regions.get(i.region) if i.region else None,
-                issuer=i.issuer,
-                is_primary=i.is_primary,
-            )
-            for i in record.identifiers
-            if (i.scheme, i.value, regions[i.region].pk if i.region else None) not in existing_ids
+            row
+            for row in _identifier_rows(study, record, regions)
+            if (row.scheme, row.value, row.region_id) not in existing
         ]
     )
     _replace_children(study, StudyCondition, record.conditions, ("name", "icd10"))
@@ -559,17 +568,7 @@ def _create_many(
     per_study: list[dict[str, list[Any]]] = []
     for study, record, sites in zip(studies, records, study_sites, strict=True):
         mine: dict[str, list[Any]] = {
-            "ids": [
-                StudyIdentifier(
-                    study=study,
-                    scheme=i.scheme,
-                    value=i.value,
-                    region=regions.get(i.region) if i.region else None,
-                    issuer=i.issuer,
-                    is_primary=i.is_primary,
-                )
-                for i in record.identifiers
-            ],
+            "ids": _identifier_rows(study, record, regions),
             "conditions": [
                 StudyCondition(study=study, name=c.name, icd10=c.icd10) for c in record.conditions
             ],
