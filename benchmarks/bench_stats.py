@@ -2,14 +2,18 @@
 
 Uses the database of DATABASE_URL (migrated here); generates studies with sites and enrolment
 histories by bulk insert when fewer than N benchmark studies exist, then rebuilds the facts.
+Besides var/bench/bench_stats.json, writes var/bench/bench_stats-<database>.json, so that the
+SQLite and PostgreSQL figures sit side by side.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 BENCH_SOURCE = "bench-stats"
@@ -126,13 +130,16 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     from studienav.core.models import Region
     from studienav.core.reference import reference_data_load
     from studienav.core.selectors import node_regions
     from studienav.registry.models import Study
+    from studienav.stats import cube
     from studienav.stats.framework import Filters, figures_all
     from studienav.stats.keyfigures import key_figures
+    from studienav.stats.models import FigureCount
     from studienav.stats.refresh import facts_refresh
     from studienav.stats.report import annual_report_pdf
 
@@ -147,8 +154,11 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     started = time.perf_counter()
     refreshed = facts_refresh(full=True)
     refresh_s = time.perf_counter() - started
+    # An hourly run after a hundred studies changed.
+    changed = list(Study.objects.filter(source=BENCH_SOURCE).values_list("pk", flat=True)[:100])
+    Study.objects.filter(pk__in=changed).update(updated_at=timezone.now())
     started = time.perf_counter()
-    facts_refresh()
+    incremental = facts_refresh()
     incremental_s = time.perf_counter() - started
 
     regions = list(node_regions())
@@ -162,6 +172,8 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "by": ["region", "study_type", "sponsor_type", "phase", "care_setting", "total"],
     }
     timings: list[float] = []
+    from_counts = 0
+    slowest: list[tuple[float, str, str]] = []
     figures = figures_all(public_only=True)
     for _i in range(60):
         year_from = rng.randrange(2016, this_year + 1)
@@ -171,10 +183,13 @@ def run(scale: float = 1.0) -> dict[str, Any]:
             regions=tuple(sorted({r.pk for r in rng.sample(regions, rng.choice([0, 1, 2]))})),
             **{name: rng.choice(values) for name, values in choices.items()},
         )
+        from_counts += cube.counts(filters, "ongoing", filters.by) is not None
         for figure in figures:
             begin = time.perf_counter()
             figure.query(filters)
-            timings.append(time.perf_counter() - begin)
+            elapsed = time.perf_counter() - begin
+            timings.append(elapsed)
+            slowest.append((elapsed, figure.slug, repr(filters)))
     client = Client()
     page_times = []
     for _i in range(5):
@@ -190,21 +205,35 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     begin = time.perf_counter()
     pdf = annual_report_pdf(year=this_year - 1, language="en")
     pdf_s = time.perf_counter() - begin
-    return {
+    result = {
         "database": connection.vendor,
         "studies": Study.objects.count(),
         "counted_studies": refreshed.studies,
         "study_facts": refreshed.study_facts,
         "enrolment_facts": refreshed.enrolment_facts,
+        "figure_counts": FigureCount.objects.count(),
         "generate_s": round(generate_s, 2),
         "refresh_full_s": round(refresh_s, 2),
-        "refresh_incremental_s": round(incremental_s, 3),
+        "refresh_incremental_studies": incremental.studies,
+        "refresh_incremental_s": round(incremental_s, 2),
         "chart_queries": len(timings),
+        "charts_from_counts_share": round(from_counts / 60, 2),
         "chart_p95_ms": round(_p95(timings) * 1000, 1),
         "chart_median_ms": round(statistics.median(timings) * 1000, 1),
+        "chart_max_ms": round(max(timings) * 1000, 1),
+        "slowest_charts": [
+            {"ms": round(t * 1000, 1), "figure": slug, "filters": text}
+            for t, slug, text in sorted(slowest, reverse=True)[:5]
+        ],
         "public_page_median_ms": round(statistics.median(page_times) * 1000, 1),
         "public_page_max_ms": round(max(page_times) * 1000, 1),
         "key_figures_dashboard_median_ms": round(statistics.median(key_times) * 1000, 1),
+        "key_figures_dashboard_max_ms": round(max(key_times) * 1000, 1),
         "pdf_s": round(pdf_s, 2),
         "pdf_bytes": len(pdf),
     }
+    out = Path("var/bench")
+    out.mkdir(parents=True, exist_ok=True)
+    by_database = out / f"bench_stats-{connection.vendor}.json"
+    by_database.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return result

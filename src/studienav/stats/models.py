@@ -95,6 +95,54 @@ class EnrolmentFact(models.Model):
         return f"site {self.site_id} {self.reported_on}: {self.increment:+d}"
 
 
+class FigureCount(models.Model):
+    """Studies counted (or participants summed) per year, pre-aggregated from the fact tables.
+
+    Rebuilt with the facts by `facts_refresh`; the figures read these few rows instead of the
+    facts. `level` says which dimensions a row keeps (see cube.LEVELS); a dimension it rolls up
+    holds ALL. `regions` is the set of the node's regions (bit 1 << the region's code) in which the
+    studies of the row count that year; 0 is the node's own total, which is never a sum of
+    regions (definitions.REGION_RULE).
+    """
+
+    ALL = "*"
+    ALL_CARE = -1
+
+    level = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField()
+    regions = models.BigIntegerField()
+    study_type = models.CharField(max_length=30)
+    sponsor_type = models.CharField(max_length=20)
+    phase = models.CharField(max_length=10)
+    therapeutic_area = models.CharField(max_length=5)
+    overall_status = models.CharField(max_length=30)
+    # Care settings as bits (1 hospital, 2 primary care, 4 dental care); ALL_CARE: rolled up.
+    care = models.SmallIntegerField()
+    value = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=[
+                    "level",
+                    "measure",
+                    "study_type",
+                    "sponsor_type",
+                    "phase",
+                    "therapeutic_area",
+                    "overall_status",
+                    "care",
+                    "year",
+                ],
+                name="figurecount_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.year} level {self.level}: {self.value}"
+
+
 class FactRefresh(models.Model):
     """When the fact tables were last rebuilt, so that the next run only redoes what changed."""
 
@@ -102,6 +150,8 @@ class FactRefresh(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     full = models.BooleanField(default=True)
     studies = models.PositiveIntegerField(default=0)
+    # The last year FigureCount holds; later years are read from the facts.
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -20,6 +20,7 @@ from studienav.registry.models import (
     StudyType,
     TherapeuticArea,
 )
+from studienav.stats import cube
 from studienav.stats.framework import BREAKDOWNS, Filters, Row, Table
 from studienav.stats.models import EnrolmentFact, StudyFact
 
@@ -152,7 +153,67 @@ def _distinct_per_year(
     return {tuple(g[k] for k in keys): [g[f"y{y}"] for y in years] for g in grouped}
 
 
+def _table(
+    filters: Filters, total: Row, grouped: dict[Any, list[int]], region_ids: list[int]
+) -> Table:
+    """A table from the FigureCount values per key (regions, care settings or a dimension)."""
+    by = filters.by
+    width = len(filters.years)
+    rows: list[Row] = []
+    if by == "region":
+        spread = cube.per_region(grouped, region_ids)
+        rows = _rows("region", {(key,): values for key, values in spread.items()})
+    elif by == "care_setting":
+        for setting, values in cube.per_setting(grouped, width).items():
+            rows.append(Row(setting, str(CareSetting(setting).label), values))
+    elif grouped and None not in grouped:
+        rows = _rows(by, {(key,): values for key, values in grouped.items()})
+    return Table(columns=filters.years, rows=rows, total=total, dimension_label=BREAKDOWNS[by])
+
+
+def _column_sums(grouped: dict[Any, list[int]], width: int) -> list[int]:
+    return [sum(column) for column in zip(*grouped.values(), strict=True)] or [0] * width
+
+
+def _key(by: str) -> str | None:
+    return {"region": "regions", "care_setting": "care"}.get(by, by if by in BREAKDOWNS else None)
+
+
+def _studies_from_counts(filters: Filters, measure: str) -> Table | None:
+    """studies_by_year from FigureCount rows, when a level holds the chart (same rules)."""
+    by = filters.by
+    rows = cube.counts(filters, measure, by)
+    if rows is None:
+        return None
+    years = filters.years
+    # Once per study: the node's own row, or the studies counting in any chosen region.
+    per_study = rows.filter(regions=0)
+    if filters.regions:
+        per_study = cube.in_regions(rows, filters.regions)
+    if by in ("region", "total"):
+        grouped = cube.per_year(per_study, None, years)
+        total_values = grouped.get(None, [0] * len(years))
+        grouped = {}
+        if by == "region":
+            region_ids = list(filters.regions) or _node_region_ids()
+            grouped = cube.per_year(cube.in_regions(rows, region_ids), "regions", years)
+    else:
+        grouped = cube.per_year(per_study, _key(by), years)
+        total_values = _column_sums(grouped, len(years))
+    total = Row("total", _("Node total (each study once)"), total_values)
+    return _table(filters, total, grouped, list(filters.regions) or _node_region_ids())
+
+
 def studies_by_year(filters: Filters, measure: str) -> Table:
+    """Studies ongoing, started or completed per year, broken down by one dimension.
+
+    Read from FigureCount when a level holds the chart, else from the facts (same numbers).
+    """
+    table = _studies_from_counts(filters, measure)
+    return table if table is not None else studies_by_year_from_facts(filters, measure)
+
+
+def studies_by_year_from_facts(filters: Filters, measure: str) -> Table:
     """Studies ongoing, started or completed per year, broken down by one dimension.
 
     definitions.REGION_RULE: region rows are one fact per (study, region); the total row counts
@@ -203,7 +264,30 @@ def _sum_per_year(
     return result
 
 
+def _participants_from_counts(filters: Filters) -> Table | None:
+    """participants_by_year from FigureCount rows, when a level holds the chart."""
+    by = filters.by
+    breakdown = "" if by == "overall_status" else by
+    rows = cube.counts(filters, "participants", breakdown)
+    if rows is None:
+        return None
+    region_ids = list(filters.regions) or _node_region_ids()
+    key = _key(by) if breakdown not in ("", "total") else None
+    grouped = cube.per_year(cube.in_regions(rows, region_ids), key, filters.years)
+    total = Row("total", _("Node total"), _column_sums(grouped, len(filters.years)))
+    return _table(filters, total, grouped if key else {}, region_ids)
+
+
 def participants_by_year(filters: Filters) -> Table:
+    """definitions.PARTICIPANTS: sum of report increments per year, negative corrections kept.
+
+    Read from FigureCount when a level holds the chart, else from the facts (same numbers).
+    """
+    table = _participants_from_counts(filters)
+    return table if table is not None else participants_by_year_from_facts(filters)
+
+
+def participants_by_year_from_facts(filters: Filters) -> Table:
     """definitions.PARTICIPANTS: sum of report increments per year, negative corrections kept."""
     years = filters.years
     facts = EnrolmentFact.objects.filter(

@@ -1,14 +1,13 @@
 """Rebuild the fact tables (StudyFact, EnrolmentFact) from the registry: all, or what changed."""
 
+# ruff: noqa: S608 (SQL built from model table and column names and constants; values as parameters)
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from studienav.core.selectors import node_regions
@@ -19,26 +18,10 @@ from studienav.registry.models import (
     Site,
     Study,
 )
+from studienav.stats.cube import figure_counts_build
 from studienav.stats.models import EnrolmentFact, FactRefresh, StudyFact
 
-BATCH = 2000
 CLOSED_STATUSES = (OverallStatus.COMPLETED, OverallStatus.TERMINATED)
-STUDY_FIELDS = (
-    "id",
-    "lead_region_id",
-    "overall_status",
-    "actual_start_date",
-    "actual_end_date",
-    "planned_end_date",
-    "study_type",
-    "sponsor_type",
-    "phase",
-    "therapeutic_area",
-    "in_hospital_care",
-    "in_primary_care",
-    "in_dental_care",
-    "status_confirmed_at",
-)
 DIMENSIONS = (
     "study_type",
     "sponsor_type",
@@ -48,6 +31,8 @@ DIMENSIONS = (
     "in_primary_care",
     "in_dental_care",
 )
+STARTS = "stats_refresh_starts"
+CHOSEN = "stats_refresh_studies"
 
 
 @dataclass
@@ -57,110 +42,106 @@ class RefreshResult:
     enrolment_facts: int
 
 
-def _earliest(dates: Iterable[date | None]) -> date | None:
-    known = [d for d in dates if d is not None]
-    return min(known) if known else None
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def study_end(study: dict[str, Any], start: date) -> tuple[date | None, bool]:
-    """definitions.ONGOING and COMPLETED: (last day ongoing or None, whether it completed)."""
-    if study["actual_end_date"] is not None:
-        return max(study["actual_end_date"], start), True
-    if study["overall_status"] in CLOSED_STATUSES:
-        planned = study["planned_end_date"]
-        return (max(planned, start) if planned else start), False
-    return None, False
+def _year(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+    return f"CAST(substr({column}, 1, 4) AS INTEGER)"  # SQLite keeps dates as YYYY-MM-DD
 
 
-def _counted_studies(ids: list[int] | None) -> Iterator[dict[str, Any]]:
-    # definitions.COUNTED_STUDIES: public, not merged away, not withdrawn before it started.
-    queryset = Study.objects.filter(state__in=PUBLIC_STATES, merged_into__isnull=True).exclude(
-        overall_status=OverallStatus.WITHDRAWN
+def _earlier(a: str, b: str) -> str:
+    """The earlier of two dates, either of which may be unknown (NULL)."""
+    return f"CASE WHEN {a} IS NULL OR {b} < {a} THEN {b} ELSE {a} END"
+
+
+def _later(a: str, b: str) -> str:
+    return f"CASE WHEN {b} > {a} THEN {b} ELSE {a} END"
+
+
+def _counted_sql(ids: list[int] | None) -> tuple[str, list[Any]]:
+    """definitions.COUNTED_STUDIES: public, not merged away, not withdrawn before it started."""
+    states = ", ".join(["%s"] * len(PUBLIC_STATES))
+    where = f"s.state IN ({states}) AND s.merged_into_id IS NULL AND s.overall_status <> %s" + (
+        "" if ids is None else f" AND s.id IN (SELECT study_id FROM {CHOSEN})"
     )
-    if ids is not None:
-        queryset = queryset.filter(pk__in=ids)
-    last = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last).order_by("pk").values(*STUDY_FIELDS)[:BATCH])
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1]["id"]
+    return where, [*PUBLIC_STATES, OverallStatus.WITHDRAWN]
 
 
-def _facts_for_batch(
-    studies: list[dict[str, Any]], regions: set[int]
-) -> tuple[list[StudyFact], list[EnrolmentFact]]:
-    ids = [s["id"] for s in studies]
-    sites: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for site_row in Site.objects.filter(study_id__in=ids, region_id__in=regions).values(
-        "id", "study_id", "region_id", "start_date"
-    ):
-        sites[site_row["study_id"]].append(dict(site_row))
-    site_ids = [site["id"] for rows in sites.values() for site in rows]
-    reports: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for report_row in (
-        EnrolmentReport.objects.filter(site_id__in=site_ids)
-        .order_by("site_id", "reported_on", "id")
-        .values("id", "site_id", "reported_on", "actual_enrolment")
-    ):
-        reports[report_row["site_id"]].append(dict(report_row))
-
-    study_facts: list[StudyFact] = []
-    enrolment_facts: list[EnrolmentFact] = []
-    for study in studies:
-        dims = {name: study[name] for name in DIMENSIONS}
-        study_sites = sites.get(study["id"], [])
-        if not study_sites and study["lead_region_id"] not in regions:
-            continue
-        # definitions.STARTED, per region: first site opened or first participant reported.
-        region_starts: dict[int, date | None] = {}
-        for site in study_sites:
-            first_enrolled = next(
-                (r["reported_on"] for r in reports.get(site["id"], []) if r["actual_enrolment"]),
-                None,
-            )
-            site_start = _earliest([site["start_date"], first_enrolled])
-            site_region = site["region_id"]
-            region_starts[site_region] = _earliest([region_starts.get(site_region), site_start])
-        node_start = _earliest([*region_starts.values()]) or study["actual_start_date"]
-        if node_start is not None:
-            rows: list[tuple[int | None, date]] = [(None, node_start)]
-            rows += [(region, start or node_start) for region, start in region_starts.items()]
-            for region, start in rows:
-                end, completed = study_end(study, start)
-                study_facts.append(
-                    StudyFact(
-                        study_id=study["id"],
-                        region_id=region,
-                        start_date=start,
-                        start_year=start.year,
-                        end_date=end,
-                        end_year=end.year if end else None,
-                        is_completed=completed,
-                        overall_status=study["overall_status"],
-                        status_confirmed_at=study["status_confirmed_at"],
-                        **dims,
-                    )
-                )
-        # definitions.PARTICIPANTS: increments between a site's successive reports.
-        for site in study_sites:
-            previous = 0
-            for report in reports.get(site["id"], []):
-                enrolment_facts.append(
-                    EnrolmentFact(
-                        report_id=report["id"],
-                        site_id=site["id"],
-                        study_id=study["id"],
-                        region_id=site["region_id"],
-                        reported_on=report["reported_on"],
-                        year=report["reported_on"].year,
-                        increment=report["actual_enrolment"] - previous,
-                        **dims,
-                    )
-                )
-                previous = report["actual_enrolment"]
-    return study_facts, enrolment_facts
+def _facts_insert(cursor: Any, ids: list[int] | None, regions: list[int]) -> None:
+    """StudyFact and EnrolmentFact rows for the counted studies, in SQL."""
+    counted, params = _counted_sql(ids)
+    in_node = ", ".join(str(int(r)) for r in regions) or "NULL"
+    study, site, report = _table(Study), _table(Site), _table(EnrolmentReport)
+    # definitions.STARTED, per region: first site opened or first participant reported.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {STARTS} (study_id integer, region_id integer, start date)"
+    )
+    first_enrolled = (
+        f"(SELECT MIN(r.reported_on) FROM {report} r"
+        " WHERE r.site_id = t.id AND r.actual_enrolment > 0)"
+    )
+    cursor.execute(
+        f"INSERT INTO {STARTS} (study_id, region_id, start)"
+        f" SELECT t.study_id, t.region_id, MIN({_earlier('t.start_date', first_enrolled)})"
+        f" FROM {site} t JOIN {study} s ON s.id = t.study_id"
+        f" WHERE {counted} AND t.region_id IN ({in_node})"
+        " GROUP BY t.study_id, t.region_id",
+        params,
+    )
+    cursor.execute(f"CREATE INDEX {STARTS}_study ON {STARTS} (study_id)")
+    # The node's start: the earliest in any region, else the study's own (first enrolment).
+    node_start = (
+        f"COALESCE((SELECT MIN(y.start) FROM {STARTS} y WHERE y.study_id = s.id),"
+        " s.actual_start_date)"
+    )
+    starts = (
+        f"SELECT s.id AS study_id, NULL AS region_id, {node_start} AS start FROM {study} s"
+        f" WHERE {counted} AND (s.lead_region_id IN ({in_node})"
+        f" OR EXISTS (SELECT 1 FROM {STARTS} y WHERE y.study_id = s.id))"
+        f" UNION ALL SELECT x.study_id, x.region_id, COALESCE(x.start, {node_start})"
+        f" FROM {STARTS} x JOIN {study} s ON s.id = x.study_id"
+    )
+    closed = ", ".join(["%s"] * len(CLOSED_STATUSES))
+    dims = ", ".join(DIMENSIONS)
+    # definitions.ONGOING and COMPLETED: the last day ongoing (NULL: still ongoing).
+    end = (
+        "CASE WHEN s.actual_end_date IS NOT NULL THEN "
+        + _later("s.actual_end_date", "b.start")
+        + f" WHEN s.overall_status IN ({closed}) THEN COALESCE("
+        + _later("s.planned_end_date", "b.start")
+        + ", b.start) END"
+    )
+    common = f"overall_status, status_confirmed_at, {dims}"
+    cursor.execute(
+        f"INSERT INTO {_table(StudyFact)} (study_id, region_id, start_date, start_year,"
+        f" end_date, end_year, is_completed, {common})"
+        f" SELECT study_id, region_id, start, {_year('start')}, end_date, {_year('end_date')},"
+        f" is_completed, {common} FROM ("
+        f" SELECT b.study_id, b.region_id, b.start, {end} AS end_date,"
+        f" s.actual_end_date IS NOT NULL AS is_completed,"
+        f" {', '.join(f's.{c}' for c in common.split(', '))}"
+        f" FROM ({starts}) b JOIN {study} s ON s.id = b.study_id WHERE b.start IS NOT NULL"
+        ") f",
+        [*CLOSED_STATUSES, *params],
+    )
+    # definitions.PARTICIPANTS: increments between a site's successive reports.
+    previous = (
+        "LAG(r.actual_enrolment, 1, 0) OVER (PARTITION BY r.site_id ORDER BY r.reported_on, r.id)"
+    )
+    cursor.execute(
+        f"INSERT INTO {_table(EnrolmentFact)} (report_id, site_id, study_id, region_id,"
+        f" reported_on, year, increment, {dims})"
+        f" SELECT r.id, r.site_id, t.study_id, t.region_id, r.reported_on,"
+        f" {_year('r.reported_on')}, r.actual_enrolment - {previous},"
+        f" {', '.join(f's.{d}' for d in DIMENSIONS)}"
+        f" FROM {report} r JOIN {site} t ON t.id = r.site_id JOIN {study} s ON s.id = t.study_id"
+        f" WHERE {counted} AND t.region_id IN ({in_node})",
+        params,
+    )
+    cursor.execute(f"DROP TABLE {STARTS}")
 
 
 def _changed_since(moment: datetime) -> list[int]:
@@ -174,46 +155,51 @@ def _changed_since(moment: datetime) -> list[int]:
     return sorted(changed)
 
 
+def _delete(model: type[models.Model], ids: list[int] | None) -> None:
+    where = "" if ids is None else f" WHERE study_id IN (SELECT study_id FROM {CHOSEN})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(model)}{where}")
+
+
 @transaction.atomic
 def facts_refresh(*, full: bool = False, study_ids: list[int] | None = None) -> RefreshResult:
-    """Rebuild the facts: all of them, the given studies, or those changed since the last run."""
+    """Rebuild the facts: all of them, the given studies, or those changed since the last run.
+
+    The facts are computed in SQL (INSERT ... SELECT); then every FigureCount row is rebuilt
+    from them, so the charts show the refreshed facts from the same commit on.
+    """
     last = FactRefresh.objects.filter(finished_at__isnull=False).first()
     run = FactRefresh.objects.create(full=full or last is None)
     if study_ids is None and not run.full and last is not None:
         study_ids = _changed_since(last.started_at)
-    if run.full:
-        study_ids = None
-        StudyFact.objects.all().delete()
-        EnrolmentFact.objects.all().delete()
-    else:
-        StudyFact.objects.filter(study_id__in=study_ids or []).delete()
-        EnrolmentFact.objects.filter(study_id__in=study_ids or []).delete()
-    regions = set(node_regions().values_list("pk", flat=True))
-    counted = study_facts = enrolment_facts = 0
-    batch: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        nonlocal study_facts, enrolment_facts
-        facts, enrolments = _facts_for_batch(batch, regions)
-        StudyFact.objects.bulk_create(facts, batch_size=BATCH)
-        EnrolmentFact.objects.bulk_create(enrolments, batch_size=BATCH)
-        study_facts += len(facts)
-        enrolment_facts += len(enrolments)
-        batch.clear()
-
-    if run.full or study_ids:
-        for study in _counted_studies(study_ids):
-            batch.append(study)
-            counted += 1
-            if len(batch) >= BATCH:
-                flush()
-        flush()
-    if run.full:
-        # Fresh statistics for the query planner (SQLite needs them to pick the covering index).
-        with connection.cursor() as cursor:
-            for table in (StudyFact._meta.db_table, EnrolmentFact._meta.db_table):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    ids = None if run.full else sorted(set(study_ids or []))
+    regions = sorted(node_regions().values_list("pk", flat=True))
+    counted = 0
+    with connection.cursor() as cursor:
+        if ids is not None:
+            cursor.execute(f"CREATE TEMPORARY TABLE {CHOSEN} (study_id integer PRIMARY KEY)")
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                cursor.execute(
+                    f"INSERT INTO {CHOSEN} (study_id) VALUES {', '.join(['(%s)'] * len(chunk))}",
+                    chunk,
+                )
+        _delete(StudyFact, ids)
+        _delete(EnrolmentFact, ids)
+        if ids is None or ids:
+            where, params = _counted_sql(ids)
+            cursor.execute(f"SELECT COUNT(*) FROM {_table(Study)} s WHERE {where}", params)
+            counted = cursor.fetchone()[0]
+            _facts_insert(cursor, ids, regions)
+        if ids is not None:
+            cursor.execute(f"DROP TABLE {CHOSEN}")
+        if run.full:
+            # Fresh statistics for the query planner (SQLite needs them to pick an index).
+            for model in (StudyFact, EnrolmentFact):
+                cursor.execute(f"ANALYZE {_table(model)}")
+    run.last_year = timezone.localdate().year
+    figure_counts_build(until=run.last_year)
     run.finished_at = timezone.now()
     run.studies = counted
-    run.save(update_fields=["finished_at", "studies"])
-    return RefreshResult(counted, study_facts, enrolment_facts)
+    run.save(update_fields=["finished_at", "studies", "last_year"])
+    return RefreshResult(counted, StudyFact.objects.count(), EnrolmentFact.objects.count())
