@@ -14,6 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from studienav.core.models import Municipality, User
 from studienav.participation.models import ExpressionOfInterest, InterestStatus
 from studienav.registry.models import OverallStatus, Site, SiteStatus, Study, StudyCondition
+from studienav.search.index import search_index_study
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import OrganisationFactory
 
@@ -56,6 +57,7 @@ def _recruiting_study_in_orebro() -> Study:
         region=place.region,
         recruitment_status=SiteStatus.RECRUITING,
     )
+    search_index_study(study.pk)  # as the registry's services do after every change
     return study
 
 

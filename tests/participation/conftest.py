@@ -19,6 +19,7 @@ from studienav.registry.models import (
     StudyCondition,
     StudyState,
 )
+from studienav.search.index import search_index_study
 from tests.factories import OrganisationFactory, RoleFactory, UserFactory
 
 
@@ -94,6 +95,7 @@ def make_study(db: None) -> StudyMaker:
                 recruitment_status=SiteStatus.RECRUITING,
                 contact_email="site@test.example",
             )
+        search_index_study(study.pk)  # as the registry's services do after every change
         return study
 
     return make

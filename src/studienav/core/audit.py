@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from studienav.core.bulk import instances_insert
 from studienav.core.middleware import current_request_id
 from studienav.core.models import AccessLogEntry, AuditEvent, User
 
@@ -155,7 +156,7 @@ def audit_record_many(
             event.hash = event_hash(previous_hash=previous, fields=_hashed_fields(event))
             previous = event.hash
             events.append(event)
-        AuditEvent.objects.bulk_create(events)
+        instances_insert(events)
 
 
 @dataclass(frozen=True)

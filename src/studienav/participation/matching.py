@@ -10,28 +10,51 @@ Fit, in order of weight:
 Age and sex exclude; conditions and distance rank. With no conditions given, studies that
 accept healthy volunteers are suggested. With regions of interest chosen, only studies with a
 recruiting site in one of them.
+
+A condition is found in a study's condition or keyword (both folded) when one contains the
+other (the shorter at least four characters, else they are equal), when a synonym of the
+person's condition is found so, or when both share a three-character ICD-10 code. The person's
+own word is found inside the study's text only from the start of one of its words
+("diabetes" in "type 2 diabetes", not "betes"); synonyms and the study's text in the person's
+words are found anywhere.
+
+Nothing here scans the studies: the search index holds, per study, the keys its conditions and
+keywords stand for (`study_condition_keys`, rows of `SearchCondition` written with the rest of
+the index), and a person's conditions become keys to look up (`ConditionKeys`). One indexed
+query finds the studies sharing a key that recruit and fit age and sex; distances are
+computed only for those.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from studienav.core.models import Organisation
 from studienav.core.places import fold
 from studienav.participation.models import ExpressionOfInterest
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
 from studienav.registry.selectors import studies_public
+from studienav.search.models import SearchCondition, SearchEntry, SearchSite
 
 CONDITIONS_CSV = Path(__file__).resolve().parent.parent / "registry" / "data" / "conditions.csv"
 MIN_CONTAINED = 4  # shorter words match only exactly ("ms" must not match "chromosome")
+# A study text longer than this is found in a person's words only when equal to them.
+MAX_CONTAINED = 40
+MAX_KEY = 200
+# Kinds of key: ICD-10 code, synonym group, whole folded text, text from the start of a word.
+CODE, GROUP, TEXT, WORDS = "c", "g", "t", "w"
+PREFIX_END = "{"  # sorts after every folded character (a-z, 0-9)
+_WORD = re.compile(r"[^\W_]+")
 
 _FALLBACK = [
     ("E11", "typ 2-diabetes", "type 2 diabetes", "diabetes;diabetes mellitus typ 2", "diabetes"),
@@ -91,11 +114,29 @@ def _term_index() -> dict[str, tuple[int, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
+@cache
+def _group_keys() -> tuple[str, ...]:
+    # Named by code and first term rather than by position, so a new row in the file does not
+    # change the keys of the others.
+    return tuple(
+        (GROUP + fold(code) + min(terms, default=""))[:MAX_KEY] for code, terms in synonym_groups()
+    )
+
+
 def _contains(a: str, b: str) -> bool:
     if a == b:
         return True
     shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
     return len(shorter) >= MIN_CONTAINED and shorter in longer
+
+
+def _condition_groups(folded: str) -> set[int]:
+    """The synonym groups a person's folded condition names: exactly, else inside a synonym."""
+    groups = synonym_groups()
+    found = set(_term_index().get(folded, ()))
+    if not found and len(folded) >= MIN_CONTAINED:
+        found = {i for i, (_c, terms) in enumerate(groups) if any(folded in t for t in terms)}
+    return found
 
 
 def condition_terms(condition: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -104,17 +145,94 @@ def condition_terms(condition: str) -> tuple[frozenset[str], frozenset[str]]:
     if not folded:
         return frozenset(), frozenset()
     groups = synonym_groups()
-    found = set(_term_index().get(folded, ()))
-    if not found and len(folded) >= MIN_CONTAINED:
-        found = {i for i, (_c, terms) in enumerate(groups) if any(folded in t for t in terms)}
     terms = {folded}
     codes = set()
-    for position in found:
+    for position in _condition_groups(folded):
         code, group_terms = groups[position]
         terms |= group_terms
         if code:
             codes.add(code[:3])
     return frozenset(terms), frozenset(codes)
+
+
+# ---------------------------------------------------------------- keys
+
+
+@lru_cache(maxsize=65536)
+def _text_keys(text: str) -> frozenset[str]:
+    """The keys of one condition name or keyword of a study."""
+    folded = fold(text)
+    if not folded:
+        return frozenset()
+    words = [w for w in (fold(word) for word in _WORD.findall(text)) if w]
+    keys = {TEXT + folded[:MAX_KEY], WORDS + folded[:MAX_KEY]}
+    keys |= {WORDS + "".join(words[i:])[:MAX_KEY] for i in range(1, len(words))}
+    group_keys = _group_keys()
+    for term, positions in _term_index().items():
+        if _contains(term, folded):
+            keys |= {group_keys[p] for p in positions}
+    return frozenset(keys)
+
+
+def study_condition_keys(
+    *, names: Iterable[str], codes: Iterable[str], keywords: Iterable[str]
+) -> set[str]:
+    """The keys a study's conditions (names and ICD-10 codes) and keywords stand for."""
+    keys = {CODE + code.strip().upper()[:3] for code in codes if code.strip()}
+    for text in [*names, *keywords]:
+        keys |= _text_keys(text)
+    return keys
+
+
+@dataclass(frozen=True)
+class ConditionKeys:
+    """One condition of a person as keys: it is found in a study that has one of `exact` or
+    a key starting with `prefix`."""
+
+    condition: str
+    exact: frozenset[str]
+    prefix: str
+
+    def found_in(self, key: str) -> bool:
+        return key in self.exact or bool(self.prefix and key.startswith(self.prefix))
+
+
+@lru_cache(maxsize=4096)
+def _person_keys(folded: str) -> tuple[frozenset[str], str]:
+    groups = synonym_groups()
+    group_keys = _group_keys()
+    exact = {TEXT + folded[:MAX_KEY]}
+    for start in range(len(folded)):
+        end = min(len(folded), start + MAX_CONTAINED)
+        exact |= {TEXT + folded[start:stop] for stop in range(start + MIN_CONTAINED, end + 1)}
+    for position in _condition_groups(folded):
+        code, _terms = groups[position]
+        exact.add(group_keys[position])
+        if code:
+            exact.add(CODE + code[:3])
+    prefix = WORDS + folded[:MAX_KEY] if len(folded) >= MIN_CONTAINED else ""
+    return frozenset(exact), prefix
+
+
+def condition_keys(conditions: Iterable[str]) -> list[ConditionKeys]:
+    """The keys of each of a person's conditions (blank ones left out)."""
+    out = []
+    for condition in conditions:
+        folded = fold(condition) if isinstance(condition, str) else ""
+        if folded:
+            exact, prefix = _person_keys(folded)
+            out.append(ConditionKeys(condition, exact, prefix))
+    return out
+
+
+def _keys_filter(wanted: Sequence[ConditionKeys]) -> Q:
+    query = Q(key__in=sorted({key for c in wanted for key in c.exact}))
+    for prefix in {c.prefix for c in wanted if c.prefix}:
+        query |= Q(key__gte=prefix, key__lt=prefix + PREFIX_END)
+    return query
+
+
+# ---------------------------------------------------------------- places
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -166,61 +284,255 @@ def recruiting_studies() -> QuerySet[Study]:
     )
 
 
-def _age_fits(study: Study, age: int | None) -> bool:
-    if age is None:
-        return True
-    if study.min_age_years is not None and age < study.min_age_years:
-        return False
-    return not (study.max_age_years is not None and age > study.max_age_years)
+# ---------------------------------------------------------------- matching
 
 
-def _sex_fits(study: Study, sex: str) -> bool:
-    return not sex or study.sex in ("", "all", sex)
+@dataclass(frozen=True)
+class Person:
+    """What matching needs of a registration."""
+
+    conditions: list[ConditionKeys]
+    # Conditions were given, even if none of them folds to a word: then nothing matches.
+    asks_conditions: bool
+    age: int | None
+    sex: str
+    region_codes: frozenset[str]
+    origin: tuple[float, float] | None = None
 
 
-def interest_match(
-    *,
-    interest: ExpressionOfInterest,
-    studies: Iterable[Study] | None = None,
-    limit: int = 20,
-) -> list[Match]:
-    """Recruiting public studies for a registration, best fit first (see the module docstring)."""
-    wanted = [condition_terms(c) for c in interest.conditions or [] if c.strip()]
-    age = timezone.localdate().year - interest.year_of_birth if interest.year_of_birth else None
-    origin = (
-        (interest.municipality.latitude, interest.municipality.longitude)
-        if interest.municipality
-        else None
+def _age(year_of_birth: int | None) -> int | None:
+    return timezone.localdate().year - year_of_birth if year_of_birth else None
+
+
+def _person(interest: ExpressionOfInterest) -> Person:
+    municipality = interest.municipality
+    given = [c for c in interest.conditions or [] if isinstance(c, str) and c.strip()]
+    return Person(
+        conditions=condition_keys(given),
+        asks_conditions=bool(given),
+        age=_age(interest.year_of_birth),
+        sex=interest.sex,
+        region_codes=frozenset(r.code for r in interest.regions_of_interest.all())
+        if interest.pk
+        else frozenset(),
+        origin=(municipality.latitude, municipality.longitude) if municipality else None,
     )
-    region_ids = {r.pk for r in interest.regions_of_interest.all()} if interest.pk else set()
-    candidates = studies if studies is not None else recruiting_studies()
-    matches: list[Match] = []
-    for study in candidates:
-        if not _age_fits(study, age) or not _sex_fits(study, interest.sex):
+
+
+def _fits(person: Person, through: str = "") -> Q:
+    """Entries of recruiting public studies whose age range and sex admit the person."""
+    query = Q(**{f"{through}is_recruiting": True})
+    if person.age is not None:
+        query &= Q(**{f"{through}min_age__isnull": True}) | Q(
+            **{f"{through}min_age__lte": person.age}
+        )
+        query &= Q(**{f"{through}max_age__isnull": True}) | Q(
+            **{f"{through}max_age__gte": person.age}
+        )
+    if person.sex:
+        query &= Q(**{f"{through}sex__in": ["", "all", person.sex]})
+    return query
+
+
+def _candidates(person: Person) -> dict[int, tuple[str, ...]]:
+    """Entry id -> the person's conditions found in it (empty for healthy-volunteer studies)."""
+    if not person.asks_conditions:
+        ids = SearchEntry.objects.filter(_fits(person), healthy_volunteers=True).values_list(
+            "study_id", flat=True
+        )
+        return dict.fromkeys(ids, ())
+    if not person.conditions:
+        return {}
+    rows = SearchCondition.objects.filter(
+        _keys_filter(person.conditions), _fits(person, "entry__")
+    ).values_list("entry_id", "key")
+    found: dict[int, set[int]] = defaultdict(set)
+    for entry_id, key in rows:
+        found[entry_id].update(i for i, c in enumerate(person.conditions) if c.found_in(key))
+    names = [c.condition for c in person.conditions]
+    return {
+        entry_id: tuple(names[i] for i in sorted(positions))
+        for entry_id, positions in found.items()
+    }
+
+
+def _recruiting_sites(entry_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Entry id -> (organisation id, region code) of its recruiting sites."""
+    sites: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for start in range(0, len(entry_ids), 5000):
+        rows = SearchSite.objects.filter(
+            entry_id__in=entry_ids[start : start + 5000], is_recruiting=True
+        ).values_list("entry_id", "organisation_id", "region_code")
+        for entry_id, organisation_id, region_code in rows:
+            sites[entry_id].append((organisation_id, region_code))
+    return sites
+
+
+def _organisation_km(origin: tuple[float, float] | None) -> dict[int, float]:
+    """Kilometres from origin to each organisation with a place (its own, else its
+    municipality's), as `site_coordinates` has it."""
+    if origin is None:
+        return {}
+    rows = Organisation.objects.values_list(
+        "pk", "latitude", "longitude", "municipality__latitude", "municipality__longitude"
+    )
+    km = {}
+    for pk, lat, lon, place_lat, place_lon in rows:
+        if lat is not None and lon is not None:
+            km[pk] = haversine_km(*origin, lat, lon)
+        elif place_lat is not None and place_lon is not None:
+            km[pk] = haversine_km(*origin, place_lat, place_lon)
+    return km
+
+
+def _score(matched: int, km: float | None) -> float:
+    # Each matched condition outweighs any distance; nearer ranks higher among equals.
+    return round(100.0 * matched + (50.0 / (1.0 + km / 50.0) if km is not None else 0.0), 2)
+
+
+Ranked = list[tuple[float, int, float | None]]  # (score, study id, km to the nearest site)
+
+
+def _in_regions(person: Person, entry_ids: Iterable[int]) -> set[int]:
+    """Those of the entries with a recruiting site in one of the person's regions of interest."""
+    ids = list(entry_ids)
+    if not person.region_codes:
+        return set(ids)
+    return set(
+        SearchSite.objects.filter(
+            entry_id__in=ids, is_recruiting=True, region_code__in=person.region_codes
+        ).values_list("entry_id", flat=True)
+    )
+
+
+def _healthy_nearest(person: Person, km_of: dict[int, float], limit: int) -> Ranked | None:
+    """The studies for healthy volunteers nearest the person, found by walking organisations
+    nearest first (there are many such studies, and few organisations); None when the walk
+    runs out before it can tell."""
+    order = sorted((km, pk) for pk, km in km_of.items())
+    fits = _fits(person, "entry__") & Q(entry__healthy_volunteers=True, is_recruiting=True)
+    nearest: dict[int, float] = {}
+    start, size = 0, 2
+    while start < len(order):
+        batch = order[start : start + size]
+        start, size = start + size, size * 2
+        rows = SearchSite.objects.filter(
+            fits, organisation_id__in=[pk for _km, pk in batch]
+        ).values_list("entry_id", "organisation_id")
+        found: dict[int, float] = {}
+        for entry_id, organisation_id in rows:
+            if entry_id not in nearest:
+                km = km_of[organisation_id]
+                found[entry_id] = min(km, found.get(entry_id, km))
+        for entry_id in _in_regions(person, found):
+            nearest[entry_id] = found[entry_id]
+        # Studies not found yet are at least as far as this batch's farthest organisation.
+        threshold = _score(0, batch[-1][0])
+        ranked: Ranked = sorted(((_score(0, km), pk, km) for pk, km in nearest.items()), key=_rank)
+        if len(ranked) >= limit and ranked[limit - 1][0] > threshold:
+            return ranked[:limit]
+    return None
+
+
+def _rank(row: tuple[float, int, float | None]) -> tuple[float, int]:
+    return -row[0], row[1]
+
+
+def _ranked(person: Person, limit: int) -> tuple[Ranked, dict[int, tuple[str, ...]]]:
+    """The best `limit` studies for the person, and the conditions found in each."""
+    km_of = _organisation_km(person.origin)
+    if not person.asks_conditions and km_of:
+        walked = _healthy_nearest(person, km_of, limit)
+        if walked is not None:
+            return walked, {pk: () for _score, pk, _km in walked}
+    candidates = _candidates(person)
+    if person.asks_conditions:
+        candidates = {pk: found for pk, found in candidates.items() if found}
+    sites = _recruiting_sites(sorted(candidates))
+    if person.region_codes:
+        candidates = {
+            pk: found
+            for pk, found in candidates.items()
+            if any(region in person.region_codes for _o, region in sites.get(pk, ()))
+        }
+    ranked: Ranked = []
+    for pk, found in candidates.items():
+        distances = [km_of[o] for o, _r in sites.get(pk, ()) if o in km_of]
+        best = min(distances) if distances else None
+        ranked.append((_score(len(found), best), pk, best))
+    ranked.sort(key=_rank)
+    return ranked[:limit], candidates
+
+
+def interest_match(*, interest: ExpressionOfInterest, limit: int = 20) -> list[Match]:
+    """Recruiting public studies for a registration, best fit first (see the module docstring)."""
+    person = _person(interest)
+    top, found = _ranked(person, limit)
+    studies = recruiting_studies().in_bulk([pk for _s, pk, _km in top])
+    matches = []
+    for score, pk, _km in top:
+        study = studies.get(pk)
+        if study is None:  # the index lags a change made in this very moment
             continue
-        sites = list(study.sites.all())
-        if region_ids and not any(
-            s.region_id in region_ids and s.recruitment_status in RECRUITING_SITE_STATUSES
-            for s in sites
+        site, km = nearest_site(study.sites.all(), person.origin)
+        matches.append(Match(study, score, found[pk], km, site))
+    return matches
+
+
+def interests_matching_study(
+    *, study_id: int, interests: QuerySet[ExpressionOfInterest]
+) -> list[int]:
+    """Ids of the given registrations that the study suits, in id order (re-matching on publish).
+
+    The study's keys are a handful; each distinct condition people wrote is compared with them
+    once, so a pass over 100,000 registrations reads narrow rows and decrypts nothing.
+    """
+    entry = SearchEntry.objects.filter(study_id=study_id, is_recruiting=True).first()
+    if entry is None:
+        return []
+    keys = set(SearchCondition.objects.filter(entry=entry).values_list("key", flat=True))
+    regions = set(
+        SearchSite.objects.filter(entry=entry, is_recruiting=True).values_list(
+            "region_code", flat=True
+        )
+    )
+    found_cache: dict[str, bool] = {}
+
+    def found(condition: str) -> bool:
+        hit = found_cache.get(condition)
+        if hit is None:
+            wanted = condition_keys([condition])
+            hit = found_cache[condition] = bool(wanted) and any(
+                wanted[0].found_in(key) for key in keys
+            )
+        return hit
+
+    regions_of: dict[int, set[str]] = defaultdict(set)
+    through = ExpressionOfInterest.regions_of_interest.through.objects.filter(
+        expressionofinterest__in=interests
+    ).values_list("expressionofinterest_id", "region__code")
+    for interest_id, code in through:
+        regions_of[interest_id].add(code)
+
+    today_year = timezone.localdate().year
+    out = []
+    rows = interests.order_by("pk").values_list("pk", "conditions", "year_of_birth", "sex")
+    for pk, conditions, year_of_birth, sex in rows.iterator(chunk_size=5000):
+        age = today_year - year_of_birth if year_of_birth else None
+        if age is not None and (
+            (entry.min_age is not None and age < entry.min_age)
+            or (entry.max_age is not None and age > entry.max_age)
         ):
             continue
-        matched: list[str] = []
-        if wanted:
-            study_texts = [fold(c.name) for c in study.conditions.all()]
-            study_texts += [fold(k) for k in study.keywords or [] if isinstance(k, str)]
-            study_codes = {c.icd10.upper()[:3] for c in study.conditions.all() if c.icd10}
-            for original, (terms, codes) in zip(interest.conditions, wanted, strict=False):
-                if codes & study_codes or any(
-                    _contains(t, s) for t in terms for s in study_texts if s
-                ):
-                    matched.append(original)
-            if not matched:
-                continue
-        elif not study.healthy_volunteers:
+        if sex and entry.sex not in ("", "all", sex):
             continue
-        site, km = nearest_site(sites, origin)
-        # Each matched condition outweighs any distance; nearer ranks higher among equals.
-        score = 100.0 * len(matched) + (50.0 / (1.0 + km / 50.0) if km is not None else 0.0)
-        matches.append(Match(study, round(score, 2), tuple(matched), km, site))
-    matches.sort(key=lambda m: (-m.score, m.study.pk))
-    return matches[:limit]
+        if pk in regions_of and not regions_of[pk] & regions:
+            continue
+        wanted = [c for c in conditions or [] if isinstance(c, str) and c.strip()]
+        if wanted:
+            if not any(found(c) for c in wanted):
+                continue
+        elif not entry.healthy_volunteers:
+            continue
+        out.append(pk)
+    return out

@@ -259,3 +259,21 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral {self.pk}"
+
+
+class NewStudyNotice(models.Model):
+    """A newly published study whose matching people are to hear of it, and how far that got.
+
+    Written by the publish service, worked through by `studienav notify-new-studies`: people
+    are taken in id order and `last_interest_id` moves with each e-mail in the same
+    transaction, so a run that stops half-way resumes without e-mailing anyone twice.
+    """
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField(default=timezone.now)
+    last_interest_id = models.BigIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"new study notice {self.pk} for study {self.study_id}"

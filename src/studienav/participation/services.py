@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -22,7 +23,7 @@ from studienav.core.services import send_templated_mail
 from studienav.participation.fields import email_hash, keyed_hash
 from studienav.participation.identity import identity_number_normalise
 from studienav.participation.matching import (
-    interest_match,
+    interests_matching_study,
     nearest_site,
     recruiting_studies,
 )
@@ -35,6 +36,7 @@ from studienav.participation.models import (
     FollowUpTask,
     InterestKind,
     InterestStatus,
+    NewStudyNotice,
     Referral,
     ReferralStatus,
 )
@@ -621,45 +623,88 @@ def interest_send_study_information(
     )
 
 
+def interests_to_notify() -> QuerySet[ExpressionOfInterest]:
+    """General registrations, confirmed and not withdrawn, whose consent asks for new studies."""
+    consents = Consent.objects.filter(
+        notify_new_studies=True, withdrawn_at__isnull=True, confirmed_at__isnull=False
+    )
+    return ExpressionOfInterest.objects.filter(
+        kind=InterestKind.GENERAL,
+        confirmed_at__isnull=False,
+        withdrawn_at__isnull=True,
+        erased_at__isnull=True,
+        pk__in=consents.values("interest_id"),
+    )
+
+
+@transaction.atomic
+def new_study_notice_queue(*, study_id: int) -> NewStudyNotice:
+    """Record that people are to hear of a newly published study (once per study, ever).
+
+    The publish service calls this in its transaction; `studienav notify-new-studies` sends.
+    Matching every registration against the study takes seconds at 100,000 registrations, too
+    long for the coordinator's request, and a queued notice survives a failed run.
+    """
+    notice, created = NewStudyNotice.objects.get_or_create(study_id=study_id)
+    if created:
+        audit_record(actor=None, action="participation.new_study_notice.queue", obj=notice)
+    return notice
+
+
 def interest_notify_new_study(study_id: int) -> int:
     """E-mail people who asked for it about a newly published study that matches them.
 
-    For the registry's publish service to call after commit; returns the number of e-mails.
+    Each person hears of a study at most once: people are taken in id order and the notice
+    keeps the last one handled, in the same transaction as that person's e-mail, so running
+    this again (or after a failure half-way) e-mails only those not yet handled. Returns the
+    number of e-mails sent by this call.
     """
-    study = recruiting_studies().filter(pk=study_id).first()
-    if study is None:
+    notice = new_study_notice_queue(study_id=study_id)
+    if notice.done_at is not None:
         return 0
+    interests = interests_to_notify().filter(pk__gt=notice.last_interest_id)
+    ids = interests_matching_study(study_id=study_id, interests=interests)
+    study = Study.objects.filter(pk=study_id).first()
     sent = 0
-    interests = (
-        ExpressionOfInterest.objects.filter(
-            kind=InterestKind.GENERAL,
-            confirmed_at__isnull=False,
-            withdrawn_at__isnull=True,
-            erased_at__isnull=True,
-            consents__notify_new_studies=True,
-            consents__withdrawn_at__isnull=True,
-            consents__confirmed_at__isnull=False,
+    for start in range(0, len(ids), 500):
+        chunk = interests.filter(pk__in=ids[start : start + 500]).order_by("pk")
+        for interest in chunk:
+            assert study is not None  # matched, so indexed and public
+            with transaction.atomic():
+                _person_mail(
+                    interest=interest,
+                    template="new_study",
+                    context=_study_information_context(study, interest.language),
+                )
+                audit_record(
+                    actor=None,
+                    action="participation.interest.notify_new_study",
+                    obj=interest,
+                    changes={"study": study.pk},
+                )
+                notice.last_interest_id = interest.pk
+                notice.sent += 1
+                notice.save(update_fields=["last_interest_id", "sent"])
+            sent += 1
+    with transaction.atomic():
+        notice.done_at = timezone.now()
+        notice.save(update_fields=["done_at"])
+        audit_record(
+            actor=None,
+            action="participation.new_study_notice.done",
+            obj=notice,
+            changes={"sent": notice.sent},
         )
-        .select_related("municipality")
-        .distinct()
-    )
-    for interest in interests.iterator(chunk_size=500):
-        if not interest_match(interest=interest, studies=[study]):
-            continue
-        with transaction.atomic():
-            _person_mail(
-                interest=interest,
-                template="new_study",
-                context=_study_information_context(study, interest.language),
-            )
-            audit_record(
-                actor=None,
-                action="participation.interest.notify_new_study",
-                obj=interest,
-                changes={"study": study.pk},
-            )
-        sent += 1
     return sent
+
+
+def new_study_notices_send() -> int:
+    """Work through the queued notices of new studies (cron, idempotent); returns e-mails sent."""
+    pending = NewStudyNotice.objects.filter(done_at__isnull=True).order_by("pk")
+    return sum(
+        interest_notify_new_study(study_id)
+        for study_id in pending.values_list("study_id", flat=True)
+    )
 
 
 SHARED_FIELDS = ("name", "email", "phone", "year_of_birth", "sex", "conditions")

@@ -9,6 +9,7 @@ matches only in the same municipality (or city abroad): companies list many site
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -21,9 +22,15 @@ from studienav.registry.schema import SiteRecord
 _GENERIC = ("the", "of", "och", "and")
 
 
+@lru_cache(maxsize=65_536)  # an import asks for the same few hundred names thousands of times
 def _name_key(name: str) -> str:
     words = [w for w in name.replace(",", " ").split() if w.casefold() not in _GENERIC]
     return fold(" ".join(words))
+
+
+@lru_cache(maxsize=65_536)
+def _folded(text: str) -> str:
+    return fold(text)
 
 
 def _guess_type(name: str) -> str:
@@ -90,7 +97,7 @@ class OrganisationMatcher:
                     and organisation.region_id == region.pk
                 ):
                     return organisation, False
-            elif fold(organisation.city) == fold(record.city):
+            elif _folded(organisation.city) == _folded(record.city):
                 return organisation, False
         if record.country == "SE" and region is None:
             raise ValidationFailed(

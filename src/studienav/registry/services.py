@@ -19,7 +19,7 @@ from studienav.core.audit import audit_record, json_ready, snapshot
 from studienav.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from studienav.core.models import Organisation, Region, Role, RoleAssignment, User
 from studienav.core.services import send_templated_mail
-from studienav.participation.services import interest_notify_new_study
+from studienav.participation.services import new_study_notice_queue
 from studienav.registry import identifiers as ids
 from studienav.registry.models import (
     PUBLIC_STATES,
@@ -364,7 +364,7 @@ def study_publish(*, study: Study, by: User, reason: str = "") -> Study:
     version_publish(study=study, by=by, reason=reason or _("Published"))
     _notify(study=study, event="published", people=_editors(study), reason=reason)
     # People who registered general interest and agreed hear of a new matching study.
-    transaction.on_commit(lambda: interest_notify_new_study(study.pk))
+    new_study_notice_queue(study_id=study.pk)
     return study
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
+from studienav.core.bulk import rows_insert
+from studienav.participation.matching import study_condition_keys
 from studienav.registry.icd10 import icd10_name
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
 from studienav.registry.selectors import studies_public
-from studienav.search.models import SearchEntry, SearchSite, SearchText
+from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
 from studienav.search.text import fold, icd10_token
 
 NO_START = dt.date(9999, 12, 31)
@@ -28,7 +31,36 @@ def _padded(text: str) -> str:
     return f" {text} " if text else ""
 
 
-def _entry_rows(study: Study) -> tuple[SearchEntry, SearchText, list[SearchSite]]:
+# Rows as plain tuples in these fields' order, written with one executemany each (core.bulk):
+# the index is written for every study an import creates, so it must cost little.
+ENTRY_FIELDS = (
+    "study",
+    "title",
+    "status",
+    "is_recruiting",
+    "phase",
+    "study_type",
+    "sponsor_type",
+    "therapeutic_area",
+    "in_hospital_care",
+    "in_primary_care",
+    "in_dental_care",
+    "min_age",
+    "max_age",
+    "sex",
+    "healthy_volunteers",
+    "updated_at",
+    "start_on",
+    "region_codes",
+)
+TEXT_FIELDS = ("entry", "document", "conditions")
+SITE_FIELDS = ("entry", "organisation_id", "region_code", "latitude", "longitude", "is_recruiting")
+CONDITION_FIELDS = ("entry", "key")
+Row = tuple[Any, ...]
+Rows = tuple[Row, Row, list[Row], list[Row]]
+
+
+def _entry_rows(study: Study) -> Rows:
     sites = list(study.sites.all())
     condition_parts: list[str] = []
     for condition in study.conditions.all():
@@ -68,39 +100,45 @@ def _entry_rows(study: Study) -> tuple[SearchEntry, SearchText, list[SearchSite]
             ]
         )
     )
-    entry = SearchEntry(
-        study_id=study.pk,
-        title=_padded(titles),
-        status=study.overall_status,
-        is_recruiting=study.overall_status in RECRUITING_STATUSES,
-        phase=study.phase,
-        study_type=study.study_type,
-        sponsor_type=study.sponsor_type,
-        therapeutic_area=study.therapeutic_area,
-        in_hospital_care=study.in_hospital_care,
-        in_primary_care=study.in_primary_care,
-        in_dental_care=study.in_dental_care,
-        min_age=study.min_age_years,
-        max_age=study.max_age_years,
-        sex=study.sex,
-        healthy_volunteers=study.healthy_volunteers,
-        updated_at=study.updated_at,
-        start_on=study.actual_start_date or study.planned_start_date or NO_START,
-        region_codes=" ".join(sorted(region_codes)),
+    entry = (
+        study.pk,
+        _padded(titles),
+        study.overall_status,
+        study.overall_status in RECRUITING_STATUSES,
+        study.phase,
+        study.study_type,
+        study.sponsor_type,
+        study.therapeutic_area,
+        study.in_hospital_care,
+        study.in_primary_care,
+        study.in_dental_care,
+        study.min_age_years,
+        study.max_age_years,
+        study.sex,
+        study.healthy_volunteers,
+        study.updated_at,
+        study.actual_start_date or study.planned_start_date or NO_START,
+        " ".join(sorted(region_codes)),
     )
-    site_rows: list[SearchSite] = [
-        SearchSite(
-            entry_id=study.pk,
-            organisation_id=site.organisation_id,
-            region_code=site.region.code if site.region is not None else "",
-            latitude=site.organisation.latitude,
-            longitude=site.organisation.longitude,
-            is_recruiting=site.recruitment_status in _RECRUITING_SITE,
+    site_rows = [
+        (
+            study.pk,
+            site.organisation_id,
+            site.region.code if site.region is not None else "",
+            site.organisation.latitude,
+            site.organisation.longitude,
+            site.recruitment_status in _RECRUITING_SITE,
         )
         for site in sites
     ]
-    text = SearchText(entry_id=study.pk, document=_padded(document), conditions=_padded(conditions))
-    return entry, text, site_rows
+    text = (study.pk, _padded(document), _padded(conditions))
+    keys = study_condition_keys(
+        names=[c.name for c in study.conditions.all()],
+        codes=[c.icd10 for c in study.conditions.all() if c.icd10],
+        keywords=[k for k in study.keywords or [] if isinstance(k, str)],
+    )
+    condition_rows = [(study.pk, key) for key in sorted(keys)]
+    return entry, text, site_rows, condition_rows
 
 
 def _studies(ids: Iterable[int] | None = None) -> Iterable[Study]:
@@ -122,18 +160,26 @@ def _studies(ids: Iterable[int] | None = None) -> Iterable[Study]:
 def _write(studies: list[Study], removed: list[int]) -> int:
     built = [_entry_rows(study) for study in studies]
     ids = [study.pk for study in studies] + removed
+    SearchCondition.objects.filter(entry_id__in=ids).delete()
     SearchSite.objects.filter(entry_id__in=ids).delete()
     SearchText.objects.filter(entry_id__in=ids).delete()
     SearchEntry.objects.filter(study_id__in=ids).delete()
-    SearchEntry.objects.bulk_create([entry for entry, _text, _sites in built])
-    SearchText.objects.bulk_create([text for _entry, text, _sites in built])
-    SearchSite.objects.bulk_create([site for _entry, _text, sites in built for site in sites])
+    rows_insert(SearchEntry, ENTRY_FIELDS, [entry for entry, _text, _sites, _keys in built])
+    rows_insert(SearchText, TEXT_FIELDS, [text for _entry, text, _sites, _keys in built])
+    rows_insert(
+        SearchSite, SITE_FIELDS, [s for _entry, _text, sites, _keys in built for s in sites]
+    )
+    rows_insert(
+        SearchCondition,
+        CONDITION_FIELDS,
+        [k for _entry, _text, _sites, keys in built for k in keys],
+    )
     if _is_sqlite():
         with connection.cursor() as cursor:
             cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(pk,) for pk in ids])
             cursor.executemany(
                 "INSERT INTO search_fts (rowid, document) VALUES (%s, %s)",
-                [(text.entry_id, text.document) for _entry, text, _sites in built],
+                [(text[0], text[1]) for _entry, text, _sites, _keys in built],
             )
     return len(built)
 
@@ -165,6 +211,7 @@ def search_index_studies(study_ids: Iterable[int]) -> None:
 @transaction.atomic
 def search_reindex() -> int:
     """Rebuild the whole index; returns the number of studies indexed."""
+    SearchCondition.objects.all().delete()
     SearchSite.objects.all().delete()
     SearchText.objects.all().delete()
     SearchEntry.objects.all().delete()

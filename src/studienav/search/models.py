@@ -3,6 +3,8 @@
 Written only by `studienav.search.index`; on SQLite an FTS5 trigram table (`search_fts`,
 rowid = study id) indexes `document`, on PostgreSQL a pg_trgm GIN index and a tsvector column
 (Swedish and English configurations) on `search_searchtext` are added by the migrations.
+`SearchCondition` holds the keys that matching people to studies looks up
+(`studienav.participation.matching`).
 """
 
 from __future__ import annotations
@@ -72,3 +74,20 @@ class SearchSite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} at {self.organisation_id}"
+
+
+class SearchCondition(models.Model):
+    """One key a study's condition or keyword stands for: what matching looks people up by.
+
+    Keys are folded text with a one-letter kind in front (see `participation.matching`), so a
+    prefix is a range of the (key, entry) index; PostgreSQL compares them bytewise ("C").
+    """
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="condition_keys")
+    key = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "entry"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.key}"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from studienav.core.errors import DomainError
 from studienav.core.models import User
+from studienav.registry.importers._ahead import read_ahead
 from studienav.registry.importers._common import ImportFileError, ParsedRecord
 from studienav.registry.organisations import OrganisationMatcher
 from studienav.registry.records import ApplyResult, Outcome, record_apply, records_apply
@@ -289,7 +290,7 @@ def import_file(
     except ImportFileError as error:
         return ImportReport(rejected=1, lines=[f"{label}: {error.message}"])
     return apply_parsed(
-        read(path),
+        read_ahead(read, path),
         label=label,
         reason=path.name,
         publish=publish,
