@@ -1,7 +1,7 @@
-"""Search on N generated published studies: p50/p95 of a text query with two filters and
-facet counts (the service, the results page and the JSON API), and of a study page.
+"""Search on N generated studies: p50/p95 of a text query with two filters and facet counts
+(the service, the results page and the JSON API), and of a study page.
 
-Uses the database of DATABASE_URL (migrated here). When it holds fewer than N public studies,
+Uses the database of DATABASE_URL (migrated here). When it holds fewer than N studies,
 `studienav demo-data --studies K` generates the rest (DEBUG must be on) and indexes them.
 """
 
@@ -31,39 +31,50 @@ def _timed(call: Callable[[int], object], rounds: int = ROUNDS) -> dict[str, flo
     }
 
 
-def run(scale: float = 1.0) -> dict[str, Any]:
-    import django
-
-    django.setup()
+def studies_ensure(scale: float) -> tuple[int, dict[str, float]]:
+    """Migrate the database of DATABASE_URL and make sure it holds the scaled number of
+    generated studies (about four in five of them public) with their search index; returns
+    the number of public studies and the seconds spent setting up."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
 
     from studienav.core.models import Region
     from studienav.core.reference import reference_data_load
+    from studienav.registry.models import Study
     from studienav.registry.selectors import studies_public
     from studienav.search.index import search_reindex
     from studienav.search.models import SearchEntry
-    from studienav.search.services import SearchParams, study_search
 
     call_command("migrate", verbosity=0)
     if not Region.objects.exists():
         reference_data_load()
     n = max(100, int(FULL_SIZE * scale))
-    have = studies_public().count()
+    have = Study.objects.count()
     setup: dict[str, float] = {}
     if have < n:
         if not settings.DEBUG:
-            raise SystemExit("bench_search generates demo studies: run it with DEBUG=true")
+            raise SystemExit("generating demo studies needs DEBUG=true")
         started = time.monotonic()
-        call_command("demo_data", studies=int((n - have) / 0.9) + 1, quiet=True)
+        call_command("demo_data", studies=n - have, quiet=True)
         setup["generate_and_index_s"] = round(time.monotonic() - started, 1)
-    elif SearchEntry.objects.count() < have:
+    elif SearchEntry.objects.count() < studies_public().count():
         started = time.monotonic()
         search_reindex()
         setup["reindex_s"] = round(time.monotonic() - started, 1)
-    public = studies_public().count()
+    return studies_public().count(), setup
+
+
+def run(scale: float = 1.0) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from studienav.registry.selectors import studies_public
+    from studienav.search.services import SearchParams, study_search
+
+    public, setup = studies_ensure(scale)
     words = ["diabetes", "cancer", "astma", "hjärtsvikt", "depression", "stroke"]
     regions = ["03", "18", "21", "17", "20", "19", "04"]
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from defusedxml import ElementTree
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from studienav.registry.models import Study
-from tests.search.conftest import GAVLE_SITE, UPPSALA_SITE, StudyMaker
+from tests.search.conftest import GAVLE_SITE, OREBRO_SITE, UPPSALA_SITE, StudyMaker
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +180,20 @@ def test_paging_links_carry_the_query(client: Client, make_study: StudyMaker) ->
     second = client.get("/en/studies/" + link.replace("&amp;", "&"))
     assert second.status_code == 200
     assert "First page" in second.content.decode()
+
+
+def test_study_page_reads_the_same_number_of_rows_sets_however_large_the_study(
+    client: Client, make_study: StudyMaker, django_assert_max_num_queries: Any
+) -> None:
+    small = make_study(public_title="Liten", sites=[UPPSALA_SITE])
+    large = make_study(
+        public_title="Stor",
+        sites=[UPPSALA_SITE, GAVLE_SITE, OREBRO_SITE],
+        conditions=[{"name": "Astma"}, {"name": "KOL"}, {"name": "Allergi"}],
+        interventions=[{"type": "drug", "name": "A"}, {"type": "drug", "name": "B"}],
+    )
+    client.get(f"/studies/{small.pk}/")
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(f"/studies/{small.pk}/").status_code == 200
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(f"/studies/{large.pk}/?near=Uppsala").status_code == 200

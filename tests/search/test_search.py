@@ -241,3 +241,69 @@ def test_withdrawing_through_the_service_removes_the_study_from_search(
     study = make_study(public_title="Astma")
     study_close(study=study, by=cecilia, state=StudyState.WITHDRAWN, reason="duplicate")
     assert found(q="astma") == []
+
+
+def test_short_words_and_typos_combine_with_plain_words(make_study: StudyMaker) -> None:
+    ms = make_study(public_title="Astma och MS hos vuxna")
+    make_study(public_title="Astma hos barn")
+    make_study(public_title="Diabetes och MS")
+    # "ms" is too short for the trigram index, "diabetis" only matches with its typo.
+    assert found(q="astma ms") == [ms.pk]
+    assert found(q="diabetis ms") != [] and ms.pk not in found(q="diabetis ms")
+
+
+def test_condition_filter_reads_the_conditions_not_the_rest_of_the_text(
+    make_study: StudyMaker,
+) -> None:
+    coded = make_study(public_title="Motion", conditions=[{"name": "Diabetes typ 2"}])
+    make_study(public_title="Diabetes och sömn", conditions=[{"name": "Sömnstörning"}])
+    assert found(conditions=["diabetes"]) == [coded.pk]
+    assert found(conditions=["diabetis"]) == [coded.pk]
+    assert found(conditions=["diabetes", "sömnstörning"]) != [coded.pk]
+    assert found(conditions=["och"]) == []
+
+
+def test_every_facet_count_is_the_total_of_that_filter(make_study: StudyMaker) -> None:
+    make_study(public_title="Astma A", phase="2", sites=[UPPSALA_SITE, GAVLE_SITE])
+    make_study(
+        public_title="Astma B",
+        phase="3",
+        overall_status="completed",
+        healthy_volunteers=True,
+        in_primary_care=True,
+    )
+    make_study(public_title="Astma C", sites=[OREBRO_SITE], sex="female")
+    make_study(public_title="Diabetes", phase="3")
+    result = study_search(SearchParams(q="astma", facets=True))
+    filters = {
+        "status": "statuses",
+        "phase": "phases",
+        "study_type": "study_types",
+        "sponsor_type": "sponsor_types",
+        "care_setting": "care_settings",
+        "region": "regions",
+        "site": "sites",
+    }
+    assert result.total == 3
+    for facet, parameter in filters.items():
+        assert result.facets[facet], facet
+        for value, _label, count in result.facets[facet]:
+            chosen: Any = [int(value)] if facet == "site" else [value]
+            assert study_search(SearchParams(q="astma", **{parameter: chosen})).total == count
+    healthy = {v: n for v, _l, n in result.facets["healthy_volunteers"]}
+    assert healthy == {"true": 1, "false": 2}
+    assert study_search(SearchParams(q="nothing-like-it", facets=True)).facets["status"] == []
+
+
+def test_stemming_gives_the_same_words_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [
+        f"{base}{ending}"
+        for base in ("behandling", "sjukdom", "cancer", "hjärta")
+        for ending in ("", "en", "ar", "arna", "ens", "er", "erna")
+    ]
+    alone = [stem(fold(word)) for word in words]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for together in pool.map(lambda _n: [stem(fold(w)) for w in words], range(64)):
+            assert together == alone

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -219,16 +220,12 @@ def results_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 def _public_study(pk: int) -> Study:
-    from django.db.models import Prefetch
-
+    """A public study with what its page shows, and nothing more (each relation is a query)."""
     return get_object_or_404(
-        studies_public()
-        .select_related("lead_region", "primary_sponsor")
-        .prefetch_related(
+        studies_public().prefetch_related(
             "identifiers",
             "conditions",
             "interventions",
-            "outcomes",
             Prefetch(
                 "sites",
                 Site.objects.select_related("organisation", "region").order_by(

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import (
     Case,
-    Count,
     Lookup,
     Prefetch,
     Q,
@@ -326,6 +326,58 @@ def _cursor_decode(cursor: str, sort: str) -> list[Any]:
 # ---------------------------------------------------------------- matching
 
 
+def _fts_phrase(pattern: str) -> str | None:
+    """The FTS5 trigram phrase answering `%text%` exactly from the index (no row is read),
+    or None when the pattern has a wildcard inside or fewer than three letters."""
+    inner = pattern[1:-1]
+    if len(pattern) < 5 or pattern[0] != "%" or pattern[-1] != "%":
+        return None
+    if "%" in inner or "_" in inner:
+        return None
+    return '"' + inner.replace('"', '""') + '"'
+
+
+def _fts_rowids(patterns: tuple[str, ...]) -> tuple[str, list[str]]:
+    """SQL selecting the rowids of `search_fts` whose document matches any pattern: one MATCH
+    for the plain substrings, the trigram-assisted LIKE for the rest."""
+    phrases = [phrase for pattern in patterns if (phrase := _fts_phrase(pattern))]
+    parts: list[str] = []
+    params: list[str] = []
+    if phrases:
+        parts.append("SELECT rowid FROM search_fts WHERE search_fts MATCH %s")
+        params.append(" OR ".join(dict.fromkeys(phrases)))
+    for pattern in patterns:
+        if _fts_phrase(pattern) is None:
+            parts.append("SELECT rowid FROM search_fts WHERE document LIKE %s")
+            params.append(pattern)
+    return " UNION ".join(parts), params
+
+
+def _matching(patterns: tuple[str, ...], column: str) -> RawSQL:
+    """Ids of entries whose column matches any pattern, as a subquery (never a list of ids)."""
+    if connection.vendor == "sqlite":
+        sql, params = _fts_rowids(patterns)
+        if column == "document":
+            return RawSQL(sql, params)  # noqa: S611 (fixed SQL, patterns as parameters)
+        # The conditions are part of the document: the text index narrows, LIKE decides.
+        narrowed = SearchText.objects.filter(
+            _any(column, patterns),
+            entry_id__in=RawSQL(sql, params),  # noqa: S611 (fixed SQL, patterns as parameters)
+        )
+        inner, inner_params = narrowed.values("entry_id").query.sql_with_params()
+        return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
+    query = SearchText.objects.filter(_any(column, patterns)).values("entry_id")
+    inner, inner_params = query.query.sql_with_params()
+    return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
+
+
+def _matches_any(patterns: tuple[str, ...], column: str) -> bool:
+    found = _matching(patterns, column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM ({found.sql}) AS found LIMIT 1", found.params)  # noqa: S608
+        return cursor.fetchone() is not None
+
+
 def _ids_sql(ids: list[int]) -> RawSQL:
     """A set of ids as one parameter (no limit on how many)."""
     if connection.vendor == "postgresql":
@@ -333,30 +385,46 @@ def _ids_sql(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
 
 
-def _matching_ids(patterns: tuple[str, ...], column: str) -> set[int]:
-    """Ids of entries whose column matches any pattern; SQLite asks its FTS5 trigram index."""
-    if column == "document" and connection.vendor == "sqlite":
-        found: set[int] = set()
-        with connection.cursor() as cursor:
-            for pattern in patterns:
-                cursor.execute("SELECT rowid FROM search_fts WHERE document LIKE %s", [pattern])
-                found.update(row[0] for row in cursor.fetchall())
-        return found
-    return set(SearchText.objects.filter(_any(column, patterns)).values_list("entry_id", flat=True))
+@dataclass(frozen=True)
+class _Matched:
+    """A term with the patterns that decide it: exact, or its typos when no study at all
+    matches it exactly (so a correctly spelt word is never diluted by look-alikes)."""
+
+    term: Term
+    exact: bool
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return self.term.exact if self.exact else self.term.typos
 
 
-def _text_ids(terms: list[Term], column: str) -> set[int]:
-    """Entries matching every term: its exact patterns, or its typo patterns when the exact
-    ones match nothing at all (so a correctly spelt word is never diluted by look-alikes)."""
-    result: set[int] | None = None
-    for term in terms:
-        ids = _matching_ids(term.exact, column)
-        if not ids and term.typos:
-            ids = _matching_ids(term.typos, column)
-        result = ids if result is None else result & ids
-        if not result:
-            return set()
-    return result or set()
+def _decided(terms: list[Term], column: str) -> list[_Matched]:
+    return [
+        _Matched(term, exact=not term.typos or _matches_any(term.exact, column)) for term in terms
+    ]
+
+
+def _text_filter(entries: QuerySet[SearchEntry], matched: list[_Matched]) -> QuerySet[SearchEntry]:
+    """Entries matching every term; on SQLite the plain substrings of all terms become one
+    FTS5 query (AND of ORs), so the index alone answers them."""
+    if connection.vendor == "sqlite":
+        groups: list[str] = []
+        for item in matched:
+            phrases = [_fts_phrase(pattern) for pattern in item.patterns]
+            if all(phrases):
+                groups.append("(" + " OR ".join(dict.fromkeys(p for p in phrases if p)) + ")")
+            else:
+                entries = entries.filter(study_id__in=_matching(item.patterns, "document"))
+        if groups:
+            entries = entries.filter(
+                study_id__in=RawSQL(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [" AND ".join(groups)]
+                )
+            )
+        return entries
+    for item in matched:
+        entries = entries.filter(study_id__in=_matching(item.patterns, "document"))
+    return entries
 
 
 def _any(column: str, patterns: tuple[str, ...]) -> Q:
@@ -366,31 +434,41 @@ def _any(column: str, patterns: tuple[str, ...]) -> Q:
     return matched
 
 
-def _score(terms: list[Term]) -> Any:
-    if not terms:
+def _score(matched: list[_Matched]) -> Any:
+    """Points per term: a title match, a match elsewhere, or a typo match. A term matched
+    exactly matches every entry's document, and a title is part of its document."""
+    if not matched:
         return Value(0, output_field=IntegerField())
     total: Any = None
-    for term in terms:
-        points = Case(
-            When(_any("title", term.exact), then=Value(_TITLE_POINTS)),
-            When(_any("text__document", term.exact), then=Value(_TEXT_POINTS)),
-            default=Value(_TYPO_POINTS),
-            output_field=IntegerField(),
-        )
+    for item in matched:
+        points: Any
+        if item.exact:
+            points = Case(
+                When(_any("title", item.term.exact), then=Value(_TITLE_POINTS)),
+                default=Value(_TEXT_POINTS),
+                output_field=IntegerField(),
+            )
+        else:
+            points = Value(_TYPO_POINTS, output_field=IntegerField())
         total = points if total is None else CombinedExpression(total, "+", points, IntegerField())
     return total
 
 
-def _filtered(params: SearchParams) -> QuerySet[SearchEntry]:
+def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matched]]:
+    """The matching entries (a query, nothing fetched yet) and how each text term matched."""
     entries = SearchEntry.objects.all()
-    # Text matches are collected once, so the page, the total and each facet reuse them.
-    if terms := query_terms(params.q):
-        entries = entries.filter(study_id__in=_ids_sql(sorted(_text_ids(terms, "document"))))
+    matched = _decided(query_terms(params.q), "document")
+    if matched:
+        entries = _text_filter(entries, matched)
     if params.conditions:
-        wanted: set[int] = set()
+        wanted = Q()
         for condition in params.conditions:
-            wanted |= _text_ids(query_terms(condition), "conditions")
-        entries = entries.filter(study_id__in=_ids_sql(sorted(wanted)))
+            every = Q()
+            for item in _decided(query_terms(condition), "conditions"):
+                every &= Q(study_id__in=_matching(item.patterns, "conditions"))
+            # A condition without any searchable word matches nothing, as before.
+            wanted |= every if every else Q(pk__in=[])
+        entries = entries.filter(wanted)
     if params.regions:
         entries = entries.filter(
             study_id__in=SearchSite.objects.filter(region_code__in=params.regions).values(
@@ -427,7 +505,7 @@ def _filtered(params: SearchParams) -> QuerySet[SearchEntry]:
         entries = entries.filter(healthy_volunteers=params.healthy_volunteers)
     if params.updated_since is not None:
         entries = entries.filter(updated_at__gte=params.updated_since)
-    return entries
+    return entries, matched
 
 
 def _near(
@@ -476,12 +554,12 @@ def site_distances(study: Study, near: str) -> dict[int, float]:
 
 
 def _page_sql(
-    entries: QuerySet[SearchEntry], params: SearchParams, terms: list[Term]
+    entries: QuerySet[SearchEntry], params: SearchParams, matched: list[_Matched]
 ) -> tuple[list[int], str | None]:
     """One page of ids in the sort order, and the cursor to the next page."""
     key: list[Any] = _cursor_decode(params.cursor, params.sort) if params.cursor else []
     if params.sort == "relevance":
-        entries = entries.annotate(score=_score(terms))
+        entries = entries.annotate(score=_score(matched))
         order: tuple[str, ...] = ("-score", "-is_recruiting", "-study_id")
         if key:
             score, recruiting, last = key
@@ -543,66 +621,79 @@ def _labelled(rows: list[tuple[Any, int]], labels: dict[str, str]) -> list[tuple
     return sorted(out, key=lambda row: (-row[2], row[1]))
 
 
-def _facets(entries: QuerySet[SearchEntry]) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per value of each facet over the matching studies: one pass for the fields of
-    the entries, GROUP BY for regions and sites."""
-    out: dict[str, list[tuple[str, str, int]]] = {}
-    plain: dict[str, tuple[str, Any]] = {
-        "status": ("status", OverallStatus),
-        "phase": ("phase", Phase),
-        "study_type": ("study_type", StudyType),
-        "sponsor_type": ("sponsor_type", SponsorType),
-        "therapeutic_area": ("therapeutic_area", TherapeuticArea),
-        "sex": ("sex", Sex),
-    }
-    # One pass over the matching entries: a count per value of every small facet.
-    counts: dict[str, Any] = {}
-    for name, (column, choices) in plain.items():
-        for value in choices.values:
-            counts[f"{name}:{value}"] = Count("pk", filter=Q(**{column: value}))
-    counts["healthy_volunteers:true"] = Count("pk", filter=Q(healthy_volunteers=True))
-    counts["healthy_volunteers:false"] = Count("pk", filter=Q(healthy_volunteers=False))
-    for value, column in _CARE_FIELDS.items():
-        counts[f"care_setting:{value}"] = Count("pk", filter=Q(**{column: True}))
-    aliases = {key: f"c{n}" for n, key in enumerate(counts)}
-    totals = entries.order_by().aggregate(**{aliases[key]: agg for key, agg in counts.items()})
+_PLAIN_FACETS: dict[str, Any] = {
+    "status": OverallStatus,
+    "phase": Phase,
+    "study_type": StudyType,
+    "sponsor_type": SponsorType,
+    "therapeutic_area": TherapeuticArea,
+    "sex": Sex,
+}
+_FLAG_FACETS: tuple[tuple[str, str, str], ...] = (
+    ("healthy_volunteers", "true", "healthy_volunteers"),
+    ("healthy_volunteers", "false", "NOT healthy_volunteers"),
+    *(("care_setting", value, column) for value, column in _CARE_FIELDS.items()),
+)
+_MAX_SITE_FACETS = 50
+
+
+def _facet_counts(entries: QuerySet[SearchEntry]) -> tuple[int, list[tuple[str, str, int]]]:
+    """The total and (facet, value, count) rows in one statement: the matching entries are
+    found once (a materialised CTE) and every facet is a GROUP BY over them."""
+    columns = ["study_id", *_PLAIN_FACETS, "healthy_volunteers", *_CARE_FIELDS.values()]
+    try:
+        inner, params = entries.order_by().values_list(*columns).query.sql_with_params()
+    except EmptyResultSet:
+        return 0, []
+    # Column names and values below come from this module's constants, never from input.
+    parts = ["SELECT 'total', '', COUNT(*) FROM m"]
+    parts += [
+        f"SELECT '{name}', {name}, COUNT(*) FROM m GROUP BY {name}"  # noqa: S608
+        for name in _PLAIN_FACETS
+    ]
+    parts += [
+        f"SELECT '{name}', '{value}', COUNT(*) FROM m WHERE {where}"  # noqa: S608
+        for name, value, where in _FLAG_FACETS
+    ]
+    sites = "FROM search_searchsite s JOIN m ON s.entry_id = m.study_id"
+    parts += [
+        f"SELECT 'region', s.region_code, COUNT(DISTINCT s.entry_id) {sites} "
+        "WHERE s.region_code <> '' GROUP BY s.region_code",
+        f"SELECT 'site', CAST(s.organisation_id AS TEXT), COUNT(DISTINCT s.entry_id) {sites} "
+        "GROUP BY s.organisation_id",
+    ]
+    sql = f"WITH m AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(str(name), str(value), int(count)) for name, value, count in cursor.fetchall()]
+    total = next(count for name, _value, count in rows if name == "total")
+    return total, [row for row in rows if row[0] != "total"]
+
+
+def _facets(
+    rows: list[tuple[str, str, int]],
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per value of each facet, labelled and ordered: largest first, then by label."""
     labels: dict[str, dict[str, str]] = {
-        name: {k: str(v) for k, v in choices.choices} for name, (_c, choices) in plain.items()
+        name: {k: str(v) for k, v in choices.choices} for name, choices in _PLAIN_FACETS.items()
     }
     labels["healthy_volunteers"] = {
         "true": str(_("Accepts healthy volunteers")),
         "false": str(_("Patients only")),
     }
     labels["care_setting"] = {k: str(v) for k, v in CareSetting.choices}
-    rows_by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in labels}
-    for key, alias in aliases.items():
-        name, value = key.split(":", 1)
-        if totals[alias]:
-            rows_by_facet[name].append((value, totals[alias]))
-    for name, rows in rows_by_facet.items():
-        out[name] = _labelled(rows, labels[name])
-    matching = entries.values("study_id")
-    sites = SearchSite.objects.filter(entry__in=matching)
-    region_rows = (
-        sites.exclude(region_code="")
-        .order_by()
-        .values_list("region_code")
-        .annotate(n=Count("entry_id", distinct=True))
-    )
-    regions = {r.code: r.display_name for r in Region.objects.all()}
-    out["region"] = _labelled(list(region_rows), regions)
-    site_rows = list(
-        sites.order_by()
-        .values_list("organisation_id")
-        .annotate(n=Count("entry_id", distinct=True))
-        .order_by("-n", "organisation_id")[:50]
-    )
-    names = {
+    by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in [*labels, "region", "site"]}
+    for name, value, count in rows:
+        if count and (name in ("region", "site") or value in labels[name]):
+            by_facet[name].append((value, count))
+    sites = sorted(by_facet["site"], key=lambda row: (-row[1], int(row[0])))[:_MAX_SITE_FACETS]
+    labels["region"] = {r.code: r.display_name for r in Region.objects.all()}
+    labels["site"] = {
         str(o.pk): o.display_name
-        for o in Organisation.objects.filter(pk__in=[row[0] for row in site_rows])
+        for o in Organisation.objects.filter(pk__in=[int(value) for value, _n in sites])
     }
-    out["site"] = _labelled(site_rows, names)
-    return out
+    by_facet["site"] = sites
+    return {name: _labelled(values, labels[name]) for name, values in by_facet.items()}
 
 
 # ---------------------------------------------------------------- the search
@@ -634,8 +725,7 @@ def study_search(params: SearchParams) -> SearchResult:
     limit = max(1, min(params.limit, MAX_LIMIT))
     if limit != params.limit:
         params = SearchParams(**{**params.__dict__, "limit": limit})
-    terms = query_terms(params.q)
-    entries = _filtered(params)
+    entries, matched = _filtered(params)
     distances: dict[int, float] = {}
     if params.near:
         entries, distances = _near(entries, params)
@@ -645,7 +735,13 @@ def study_search(params: SearchParams) -> SearchResult:
         ids, next_cursor = _page_by_distance(distances, params)
         total = len(distances)
     else:
-        ids, next_cursor = _page_sql(entries, params, terms)
+        ids, next_cursor = _page_sql(entries, params, matched)
+        total = -1
+    facets: dict[str, list[tuple[str, str, int]]] = {}
+    if params.facets:
+        total, rows = _facet_counts(entries)
+        facets = _facets(rows)
+    elif total < 0:
         total = entries.count()
     studies = _studies(ids)
     for study in studies:
@@ -653,7 +749,7 @@ def study_search(params: SearchParams) -> SearchResult:
     return SearchResult(
         studies=studies,
         total=total,
-        facets=_facets(entries) if params.facets else {},
+        facets=facets,
         next_cursor=next_cursor,
         distances={pk: distances[pk] for pk in ids if pk in distances},
     )

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from studienav.registry.icd10 import icd10_name, icd10_normalise
 
@@ -28,10 +30,21 @@ CONDITIONS_CSV = Path(__file__).resolve().parent.parent / "registry" / "data" / 
 
 try:  # a well-kept Snowball stemmer when installed; the suffix list below otherwise
     import snowballstemmer
-
-    _SNOWBALL = snowballstemmer.stemmer("swedish")
 except ImportError:  # pragma: no cover - depends on the environment
-    _SNOWBALL = None
+    snowballstemmer = None
+
+# A stemmer keeps the word it works on in itself: one per thread (gunicorn runs threads).
+_STEMMERS = threading.local()
+
+
+def _snowball() -> Any:
+    if snowballstemmer is None:  # pragma: no cover - depends on the environment
+        return None
+    stemmer = getattr(_STEMMERS, "swedish", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.swedish = snowballstemmer.stemmer("swedish")
+    return stemmer
+
 
 # Snowball's Swedish step-1 suffixes (longest first), for when the stemmer is not installed.
 _SUFFIXES = sorted(
@@ -140,8 +153,8 @@ def fold(text: str) -> str:
 
 def stem(word: str) -> str:
     """A folded word without its Swedish inflection; never shorter than four letters."""
-    if _SNOWBALL is not None:
-        stemmed = str(_SNOWBALL.stemWord(word))
+    if (snowball := _snowball()) is not None:
+        stemmed = str(snowball.stemWord(word))
         return stemmed if len(stemmed) >= _MIN_STEM else word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
