@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from studienav.core.models import Region, Role, User
+from studienav.feasibility import services
+from studienav.feasibility.exchange import answer_to_document
 from studienav.feasibility.models import Answer, RequestState, StudyRequest
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import RoleFactory, UserFactory
@@ -153,3 +155,82 @@ def test_sponsor_request_is_forwarded_answered_compiled_and_seen_by_the_sponsor(
     assert_accessible(sponsor)
     request.refresh_from_db()
     assert request.state == RequestState.ANSWERED
+
+
+def test_answer_goes_without_a_late_region_which_follows_as_a_supplement(
+    live_server: LiveServer,
+    browser: Browser,
+    david: User,
+    cecilia: User,
+    bertil: User,
+    uppsala: Region,
+    orebro: Region,
+    tmp_path: Path,
+    settings: object,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    settings.SITE_URL = live_server.url  # type: ignore[attr-defined]
+    request = services.request_submit(
+        by=david,
+        organisation=david.roles.get(role=Role.SPONSOR).organisation,  # type: ignore[arg-type]
+        data={
+            "kind": "site",
+            "contact_name": "David Strand",
+            "contact_email": "david@test.example",
+            "title": "X-123 in heart failure",
+            "therapeutic_area": "IX",
+            "indication": "HFpEF",
+            "study_type": "drug",
+            "phase": "3",
+            "inclusion_criteria": "Adults with HFpEF",
+            "answer_deadline": timezone.localdate() + timedelta(days=21),
+        },
+    )
+    uppsala_part, orebro_part = services.request_forward(
+        by=cecilia, request=request, regions=[uppsala, orebro]
+    )
+    services.region_compile(by=cecilia, part=uppsala_part, summary="Two clinics interested.")
+
+    # Node office sends by the deadline without Örebro, saying why.
+    office = _sign_in(browser, live_server, cecilia)
+    office.goto(live_server.url + f"/en/study-requests/{request.pk}/send/")
+    expect(office.get_by_text(re.compile("Not compiled yet: Örebro län"))).to_be_visible()
+    assert_accessible(office)
+    office.get_by_label("Why the answer goes without some regions").fill(
+        "Örebro had not compiled by the deadline."
+    )
+    office.get_by_role("button", name="Send the answer").click()
+    expect(office.get_by_text("The answer is sent to the sponsor.")).to_be_visible()
+
+    # The sponsor sees Örebro marked as no answer by the deadline.
+    sponsor = _sign_in(browser, live_server, david)
+    sponsor.goto(live_server.url + f"/en/study-requests/{request.pk}/")
+    expect(sponsor.get_by_text("Örebro län: no answer by the deadline.")).to_be_visible()
+    expect(sponsor.get_by_role("cell", name="No answer by the deadline")).to_be_visible()
+    assert_accessible(sponsor)
+
+    # Örebro compiles later; node office sends it as a supplement.
+    services.region_compile(by=bertil, part=orebro_part, summary="One clinic, 8 a year.")
+    office.goto(live_server.url + f"/en/study-requests/{request.pk}/")
+    assert_accessible(office)
+    office.get_by_role("link", name="Send Örebro län as a supplement").click()
+    assert_accessible(office)
+    office.get_by_label("Supplement to the answer").fill("Örebro: one clinic, 8 a year.")
+    office.get_by_role("button", name="Send the supplement").click()
+    expect(office.get_by_text("The supplement is sent to the sponsor.")).to_be_visible()
+
+    sponsor.goto(live_server.url + f"/en/study-requests/{request.pk}/")
+    expect(sponsor.get_by_text("Örebro: one clinic, 8 a year.")).to_be_visible()
+    assert_accessible(sponsor)
+
+    # The compiled answer can be exported and uploaded again: nothing changes.
+    request.refresh_from_db()
+    document = tmp_path / "answer.json"
+    document.write_text(answer_to_document(request).model_dump_json())
+    office.goto(live_server.url + "/en/study-requests/import/")
+    assert_accessible(office)
+    office.get_by_label("Compiled answer (JSON, format studienav.feasibility/1)").set_input_files(
+        document
+    )
+    office.get_by_role("button", name="Import").click()
+    expect(office.get_by_text(re.compile("Nothing changed"))).to_be_visible()

@@ -133,7 +133,13 @@ def year_2025(cecilia: User, uppsala: Region, orebro: Region) -> dict[str, objec
         (c, orebro, clinic_o, False, False),
     ]:
         part, _ = RegionPart.objects.get_or_create(
-            request=request, region=region, defaults={"forwarded_by": cecilia}
+            request=request,
+            region=region,
+            defaults={
+                "forwarded_by": cecilia,
+                "compiled_at": request.answer_sent_at,
+                "sent_at": request.answer_sent_at,
+            },
         )
         recipient = Recipient.objects.create(
             part=part,
@@ -185,7 +191,14 @@ def test_time_to_compiled_answer(year_2025: dict[str, object]) -> None:
 
 
 def test_share_answered_by_deadline(year_2025: dict[str, object]) -> None:
-    assert figures.share_answered_by_deadline(2025) == {"answered": 2, "on_time": 1, "share": 0.5}
+    assert figures.share_answered_by_deadline(2025) == {
+        "answered": 2,
+        "on_time": 1,
+        "share": 0.5,
+        "complete_on_time": 1,
+        "with_late_regions": 0,
+    }
+    assert figures.regions_answered_by_deadline(2025) == {"regions": 2, "on_time": 1, "share": 0.5}
 
 
 def test_response_rates_per_region_and_clinic(year_2025: dict[str, object]) -> None:
@@ -206,3 +219,70 @@ def test_share_interested_and_led_to_study(year_2025: dict[str, object]) -> None
         "linked": 0,
         "share": 0.5,
     }
+
+
+@pytest.fixture
+def late_region(
+    year_2025: dict[str, object], cecilia: User, uppsala: Region, orebro: Region
+) -> None:
+    """F: received Monday 2025-10-06, forwarded to Uppsala and Örebro, deadline Friday 10-24.
+    The answer went Thursday 10-23 with Uppsala only; Örebro had no answer by the deadline,
+    its clinic answered on 10-27 and the supplement went on 10-29."""
+    f = _request(
+        "2025-005",
+        OrganisationFactory.create(name="Annat Bolag AB", type="company"),
+        "2025-10-06",
+        state=RequestState.ANSWERED,
+        forwarded_at=_at("2025-10-07"),
+        answer_sent_at=_at("2025-10-23"),
+        compiled_answer="Uppsala: one clinic.",
+        late_reason="Örebro had not compiled.",
+        answer_deadline=date(2025, 10, 24),
+    )
+    for region, compiled, sent, answered in [
+        (uppsala, "2025-10-22", "2025-10-23", "2025-10-10"),
+        (orebro, "2025-10-28", "2025-10-29", "2025-10-27"),
+    ]:
+        part = RegionPart.objects.create(
+            request=f,
+            region=region,
+            forwarded_by=cecilia,
+            forwarded_at=_at("2025-10-07"),
+            compiled_at=_at(compiled),
+            sent_at=_at(sent),
+            summary="One clinic.",
+        )
+        recipient = Recipient.objects.create(
+            part=part, name="Klinik", email="k@test.example", selected_by=cecilia, link_nonce="n"
+        )
+        Answer.objects.create(
+            recipient=recipient, is_interested=True, channel="link", answered_at=_at(answered)
+        )
+
+
+def test_an_answer_without_a_late_region_counts_when_sent(late_region: None) -> None:
+    # F: 2025-10-06 -> 10-23 is 13 working days (no holidays in October): A 13, B 10, F 13.
+    assert figures.time_to_compiled_answer(2025) == {"count": 3, "median": 13, "p90": 13}
+    assert figures.share_answered_by_deadline(2025) == {
+        "answered": 3,
+        "on_time": 2,
+        "share": 2 / 3,
+        "complete_on_time": 1,
+        "with_late_regions": 1,
+    }
+
+
+def test_a_late_region_and_its_supplement_are_not_by_the_deadline(late_region: None) -> None:
+    # Regions of answered requests: A Uppsala on time, B Uppsala late, F Uppsala on time,
+    # F Örebro late (its supplement went on 10-29, after the deadline 10-24).
+    assert figures.regions_answered_by_deadline(2025) == {"regions": 4, "on_time": 2, "share": 0.5}
+
+
+def test_an_answer_given_after_the_answer_went_still_counts_as_a_response(
+    late_region: None,
+) -> None:
+    regions = figures.response_rate_per_region(2025)
+    assert [(r["name"], r["asked"], r["answered"]) for r in regions] == [
+        ("Uppsala", 4, 3),
+        ("Örebro län", 2, 1),
+    ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from studienav.core.models import User
-from studienav.feasibility.models import OPEN_STATES, RequestState
+from studienav.feasibility.models import OPEN_STATES, RegionPart, RequestState
 from studienav.feasibility.selectors import (
     can_manage_requests,
     parts_coordinated_by,
@@ -40,9 +41,25 @@ def dashboard_panels(user: User) -> list[dict[str, Any]]:
                 "link_text": _("Open the study requests"),
             }
         )
-    waiting_parts = parts_coordinated_by(user).filter(
-        compiled_at__isnull=True, request__state=RequestState.FORWARDED
+    # A region late for the answer keeps working until it is sent as a supplement.
+    still_open = Q(request__state=RequestState.FORWARDED) | Q(
+        request__state=RequestState.ANSWERED, sent_at__isnull=True
     )
+    waiting_parts = parts_coordinated_by(user).filter(still_open, compiled_at__isnull=True)
+    if can_manage_requests(user):
+        supplements = RegionPart.objects.filter(
+            request__state=RequestState.ANSWERED, sent_at__isnull=True, compiled_at__isnull=False
+        )
+        if supplements.exists():
+            panels.append(
+                {
+                    "title": _("Late regions compiled"),
+                    "count": supplements.count(),
+                    "label": _("waiting to be sent to the sponsor as a supplement"),
+                    "url": url,
+                    "link_text": _("Open the study requests"),
+                }
+            )
     if not can_manage_requests(user) and waiting_parts.exists():
         panels.append(
             {
@@ -54,7 +71,10 @@ def dashboard_panels(user: User) -> list[dict[str, Any]]:
             }
         )
     unanswered = recipients_of(user).filter(
-        answer__isnull=True, part__request__state=RequestState.FORWARDED
+        Q(part__request__state=RequestState.FORWARDED)
+        | Q(part__request__state=RequestState.ANSWERED, part__sent_at__isnull=True),
+        answer__isnull=True,
+        part__compiled_at__isnull=True,
     )
     if unanswered.exists():
         panels.append(

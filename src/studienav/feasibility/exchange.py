@@ -14,8 +14,13 @@ Two documents, each a JSON object with `format` = "studienav.feasibility/1" and 
     confidentiality ("open" | "confidential").
 
 `{"format": "studienav.feasibility/1", "kind": "answer", "answer": {...}}`
-    reference, sent_at (date-time), text (the compiled answer), regions: a list of
-    {region_code (two digits), summary, asked (int), answers: a list of
+    reference, sent_at (date-time | null: when the answer went to the sponsor, null while
+    not sent), text (the answer to the sponsor, "" while not sent), late_reason (why the
+    answer went without some regions, "" otherwise), regions: one per region the request was
+    forwarded to, each {region_code (two digits), summary, compiled_at (date-time | null),
+    sent_at (date-time | null: when the region's answer reached the sponsor), late (bool: the
+    answer went without this region, "no answer by the deadline"), supplement (the text sent
+    later for a late region, "" otherwise), asked (int), answers: a list of
     {clinic, interested (bool), eligible_patients_per_year (int | null), capacity,
     competing_studies, decline_reason (one of the DeclineReason values or ""), comment}}.
 
@@ -28,12 +33,13 @@ import json
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from studienav.core.errors import ValidationFailed
 from studienav.feasibility.models import (
     Confidentiality,
     DeclineReason,
+    RegionPart,
     RequestKind,
     StudyRequest,
 )
@@ -93,15 +99,20 @@ class ClinicAnswerRecord(Strict):
 class RegionAnswerRecord(Strict):
     region_code: str = Field(pattern=r"^\d{2}$")
     summary: str
-    asked: int = Field(ge=0)
+    compiled_at: AwareDatetime | None
+    sent_at: AwareDatetime | None
+    late: bool = False
+    supplement: str = ""
+    asked: int = Field(ge=0, le=100_000)
     answers: list[ClinicAnswerRecord] = []
 
 
 class AnswerRecord(Strict):
     reference: str = Field(min_length=1, max_length=30)
-    sent_at: datetime
-    text: str = Field(min_length=1)
-    regions: list[RegionAnswerRecord]
+    sent_at: AwareDatetime | None
+    text: str = ""
+    late_reason: str = ""
+    regions: list[RegionAnswerRecord] = Field(min_length=1)
 
 
 class RequestDocument(Strict):
@@ -142,9 +153,43 @@ def document_parse(text: str | bytes) -> RequestDocument | AnswerDocument:
         AnswerDocument if data.get("kind") == "answer" else RequestDocument
     )
     try:
-        return model.model_validate(data)
+        document = model.model_validate(data)
     except ValidationError as error:
         raise _first_error(error) from error
+    if isinstance(document, AnswerDocument):
+        answer_record_check(document.answer)
+    return document
+
+
+def _refuse(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(code="exchange_inconsistent", field=field, message=message)
+
+
+def answer_record_check(record: AnswerRecord) -> None:
+    """The rules between fields of an answer, each error naming its field path."""
+    sent = record.sent_at
+    if sent is not None and not record.text:
+        raise _refuse("answer.text", "An answer that was sent has its text.")
+    if sent is None and (record.text or record.late_reason):
+        raise _refuse("answer.sent_at", "Text and late_reason belong to an answer that was sent.")
+    for index, region in enumerate(record.regions):
+        path = f"answer.regions.{index}"
+        if region.sent_at is not None and region.compiled_at is None:
+            raise _refuse(f"{path}.compiled_at", "A region sent to the sponsor was compiled.")
+        if region.sent_at is not None and (sent is None or region.sent_at < sent):
+            raise _refuse(f"{path}.sent_at", "A region is sent with the answer or after it.")
+        late = sent is not None and (region.sent_at is None or region.sent_at > sent)
+        if region.late != late:
+            raise _refuse(
+                f"{path}.late",
+                "late is true exactly when the answer was sent without the region.",
+            )
+        if bool(region.supplement) != (late and region.sent_at is not None):
+            raise _refuse(f"{path}.supplement", "Only a late region sent later has a supplement.")
+        if len(region.answers) > region.asked:
+            raise _refuse(f"{path}.asked", "More answers than clinics asked.")
+    if any(region.late for region in record.regions) and not record.late_reason:
+        raise _refuse("answer.late_reason", "Say why the answer was sent without every region.")
 
 
 def request_to_document(request: StudyRequest) -> RequestDocument:
@@ -179,42 +224,56 @@ def request_to_document(request: StudyRequest) -> RequestDocument:
     return RequestDocument(format=FORMAT, kind="request", request=record)
 
 
+def clinic_answers_here(part: RegionPart) -> list[ClinicAnswerRecord]:
+    """The answers of the part's recipients in this node, as exchange records."""
+    records = []
+    for recipient in part.recipients.all():
+        answer = getattr(recipient, "answer", None)
+        if answer is None:
+            continue
+        records.append(
+            ClinicAnswerRecord(
+                clinic=str(recipient.organisation or recipient.name),
+                interested=answer.is_interested,
+                eligible_patients_per_year=answer.eligible_patients_per_year,
+                capacity=answer.capacity,
+                competing_studies=answer.competing_studies,
+                decline_reason=answer.decline_reason,
+                comment=answer.comment,
+            )
+        )
+    return records
+
+
 def answer_to_document(request: StudyRequest) -> AnswerDocument:
     """The compiled answer with each region's summary and its clinics' answers."""
-    if request.answer_sent_at is None:
+    if request.forwarded_at is None:
         raise ValidationFailed(
-            code="not_answered", field="state", message="The request has no answer yet."
+            code="not_forwarded", field="state", message="The request was not forwarded."
         )
     regions = []
-    for part in request.parts.select_related("region").prefetch_related("recipients__answer"):
-        answers = []
-        for recipient in part.recipients.all():
-            answer = getattr(recipient, "answer", None)
-            if answer is None:
-                continue
-            answers.append(
-                ClinicAnswerRecord(
-                    clinic=str(recipient.organisation or recipient.name),
-                    interested=answer.is_interested,
-                    eligible_patients_per_year=answer.eligible_patients_per_year,
-                    capacity=answer.capacity,
-                    competing_studies=answer.competing_studies,
-                    decline_reason=answer.decline_reason,
-                    comment=answer.comment,
-                )
-            )
+    parts = request.parts.select_related("region", "request").prefetch_related(
+        "recipients__answer", "recipients__organisation"
+    )
+    for part in parts:
+        elsewhere = [ClinicAnswerRecord.model_validate(a) for a in part.answers_elsewhere]
         regions.append(
             RegionAnswerRecord(
                 region_code=part.region.code,
                 summary=part.summary,
-                asked=part.recipients.count(),
-                answers=answers,
+                compiled_at=part.compiled_at,
+                sent_at=part.sent_at,
+                late=part.is_late,
+                supplement=part.supplement,
+                asked=len(part.recipients.all()) + part.asked_elsewhere,
+                answers=clinic_answers_here(part) + elsewhere,
             )
         )
     record = AnswerRecord(
         reference=request.reference,
         sent_at=request.answer_sent_at,
         text=request.compiled_answer,
+        late_reason=request.late_reason,
         regions=regions,
     )
     return AnswerDocument(format=FORMAT, kind="answer", answer=record)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import holidays
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from studienav.feasibility.models import (
     Answer,
     Outcome,
     Recipient,
+    RegionPart,
     RequestKind,
     RequestState,
     StudyRequest,
@@ -128,7 +129,8 @@ def time_to_forward(year: int | None = None) -> dict[str, Any]:
 
 def time_to_compiled_answer(year: int | None = None) -> dict[str, Any]:
     """Working days from received to the compiled answer sent to the sponsor, minus
-    clarification pauses, over requests received in the year and answered."""
+    clarification pauses, over requests received in the year and answered. An answer sent
+    without late regions counts when it was sent; later supplements do not move it."""
     requests = _received_in(year).filter(answer_sent_at__isnull=False).prefetch_related("pauses")
     days = [working_days_excluding_pauses(r, r.received_at, r.answer_sent_at) for r in requests]  # type: ignore[arg-type]
     return _duration_summary(days)
@@ -136,17 +138,45 @@ def time_to_compiled_answer(year: int | None = None) -> dict[str, Any]:
 
 def share_answered_by_deadline(year: int | None = None) -> dict[str, Any]:
     """Of requests received in the year whose answer was sent, the share sent on or before the
-    answer deadline (Stockholm date)."""
-    answered = list(_received_in(year).filter(answer_sent_at__isnull=False))
-    on_time = len(
-        [
-            r
-            for r in answered
-            if r.answer_sent_at and _local_day(r.answer_sent_at) <= r.answer_deadline
-        ]
+    answer deadline (Stockholm date); `complete_on_time` counts only those sent by then with
+    every region, `with_late_regions` those sent without some ("no answer by the deadline")."""
+    late = Q(parts__sent_at__isnull=True) | Q(parts__sent_at__gt=F("answer_sent_at"))
+    answered = list(
+        _received_in(year)
+        .filter(answer_sent_at__isnull=False)
+        .annotate(unsent=Count("parts", filter=late))
     )
+    on_time = [
+        r
+        for r in answered
+        if r.answer_sent_at and _local_day(r.answer_sent_at) <= r.answer_deadline
+    ]
     total = len(answered)
-    return {"answered": total, "on_time": on_time, "share": on_time / total if total else None}
+    return {
+        "answered": total,
+        "on_time": len(on_time),
+        "share": len(on_time) / total if total else None,
+        "complete_on_time": len([r for r in on_time if not r.unsent]),
+        "with_late_regions": len([r for r in answered if r.unsent]),
+    }
+
+
+def regions_answered_by_deadline(year: int | None = None) -> dict[str, Any]:
+    """Over the regions of requests received in the year and answered, the share whose
+    compiled answer reached the sponsor on or before the deadline (Stockholm date): with the
+    answer, or as a supplement. A region still without an answer counts as late."""
+    parts = RegionPart.objects.filter(request__answer_sent_at__isnull=False).select_related(
+        "request"
+    )
+    if year is not None:
+        parts = parts.filter(request__received_at__year=year)
+    total = 0
+    on_time = 0
+    for part in parts:
+        total += 1
+        if part.sent_at is not None and _local_day(part.sent_at) <= part.request.answer_deadline:
+            on_time += 1
+    return {"regions": total, "on_time": on_time, "share": on_time / total if total else None}
 
 
 def _response_rows(key: str, label: str, year: int | None) -> list[dict[str, Any]]:
@@ -228,6 +258,7 @@ def all_figures(year: int | None = None) -> dict[str, Any]:
         "time_to_forward": time_to_forward(year),
         "time_to_compiled_answer": time_to_compiled_answer(year),
         "share_answered_by_deadline": share_answered_by_deadline(year),
+        "regions_answered_by_deadline": regions_answered_by_deadline(year),
         "response_rate_per_region": response_rate_per_region(year),
         "response_rate_per_clinic": response_rate_per_clinic(year),
         "share_interested": share_interested(year),

@@ -203,6 +203,31 @@ class SendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=20000,
     )
+    late_reason = forms.CharField(
+        label=_("Why the answer goes without some regions"),
+        help_text=_(
+            "Only when some regions have not compiled: the sponsor sees them as no answer by "
+            "the deadline, and each can be sent later as a supplement."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class SupplementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Supplement to the answer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+    )
+
+
+class AnswerImportForm(forms.Form):
+    document = forms.FileField(
+        label=_("Compiled answer (JSON, format studienav.feasibility/1)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/json,.json"}),
+    )
 
 
 class OutcomeForm(forms.Form):

@@ -106,6 +106,7 @@ class StudyRequest(models.Model):
     not_forwarded_reason = models.TextField(_("why not forwarded"), blank=True)
     compiled_answer = models.TextField(_("answer to the sponsor"), blank=True)
     answer_sent_at = models.DateTimeField(_("answer sent"), null=True, blank=True)
+    late_reason = models.TextField(_("why sent without every region"), blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.NONE, blank=True
     )
@@ -199,11 +200,22 @@ class RegionPart(models.Model):
     compiled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the region's answer reached the sponsor: with the answer, or later as a supplement.
+    sent_at = models.DateTimeField(_("sent to the sponsor"), null=True, blank=True)
+    supplement = models.TextField(_("supplement to the answer"), blank=True)
+    # Clinic answers collected outside this node (imported with a compiled answer): shown,
+    # exported again, but not counted in this node's figures, so nothing is counted twice.
+    asked_elsewhere = models.PositiveIntegerField(default=0)
+    answers_elsewhere = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["region__code"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "region"], name="feasibility_part_unique")
+            models.UniqueConstraint(fields=["request", "region"], name="feasibility_part_unique"),
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(compiled_at__isnull=False),
+                name="feasibility_part_sent_is_compiled",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -212,6 +224,20 @@ class RegionPart(models.Model):
     @property
     def is_compiled(self) -> bool:
         return self.compiled_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Recipients answer and coordinators compile until the region's answer is sent."""
+        state = self.request.state
+        return state == RequestState.FORWARDED or (
+            state == RequestState.ANSWERED and self.sent_at is None
+        )
+
+    @property
+    def is_late(self) -> bool:
+        """The answer went to the sponsor without this region: "no answer by the deadline"."""
+        sent = self.request.answer_sent_at
+        return sent is not None and (self.sent_at is None or self.sent_at > sent)
 
 
 class Recipient(models.Model):

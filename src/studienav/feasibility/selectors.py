@@ -51,7 +51,7 @@ def requests_of_sponsor(user: AnyUser) -> QuerySet[StudyRequest]:
 
 def parts_visible_to(user: AnyUser, request: StudyRequest) -> QuerySet[RegionPart]:
     """Every part for node office and the sponsor (status per region); own regions otherwise."""
-    parts = request.parts.select_related("region")
+    parts = request.parts.select_related("region", "request")
     if is_node_office(user) or is_sponsor_of(user, request):
         return parts
     return parts.filter(region__in=regions_where(user, Role.NODE_COORDINATOR))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from studienav.core.errors import InvalidTransition, PermissionDenied, Validatio
 from studienav.core.models import Organisation, Region, Role, User
 from studienav.core.selectors import node_regions, organisations_where
 from studienav.core.services import send_templated_mail
+from studienav.feasibility import exchange
+from studienav.feasibility.exchange import AnswerRecord, RegionAnswerRecord, RequestRecord
 from studienav.feasibility.models import (
     Answer,
     AnswerChannel,
@@ -118,6 +120,11 @@ def _require_state(request: StudyRequest, *states: str) -> None:
             message=_("This step is not possible while the request is “%(state)s”.")
             % {"state": request.get_state_display()},
         )
+
+
+def _require_part_open(part: RegionPart) -> None:
+    if not part.is_open:
+        _require_state(part.request, RequestState.FORWARDED)
 
 
 def _request_create(
@@ -226,6 +233,36 @@ def request_register(
         reference=reference,
         role=Role.NODE_OFFICE,
         attachments=attachments,
+    )
+
+
+@transaction.atomic
+def request_import(*, by: User, record: RequestRecord) -> StudyRequest:
+    """Node office registers a request from an exchange document (the national portal)."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(
+            code="not_node_office", message=_("Only node office registers requests.")
+        )
+    organisation = Organisation.objects.filter(
+        name__iexact=record.sponsor.name, country=record.sponsor.country
+    ).first()
+    if organisation is None:
+        raise ValidationFailed(
+            code="unknown_sponsor",
+            field="request.sponsor.name",
+            message=_(
+                "No organisation is named %(name)s; add it in the people and organisations "
+                "pages first."
+            )
+            % {"name": record.sponsor.name},
+        )
+    return request_register(
+        by=by,
+        organisation=organisation,
+        channel=RequestChannel.NATIONAL,
+        data=exchange.request_data_from_record(record),
+        received_at=record.received_at,
+        reference=record.reference,
     )
 
 
@@ -465,7 +502,7 @@ def recipients_select(
             code="not_coordinator_of_region",
             message=_("Only the region's coordinators choose who is asked."),
         )
-    _require_state(part.request, RequestState.FORWARDED)
+    _require_part_open(part)
     if part.is_compiled:
         raise InvalidTransition(
             code="part_compiled", message=_("The region's answer is already compiled.")
@@ -525,7 +562,7 @@ def answer_submit(
         raise InvalidTransition(
             code="already_answered", message=_("This request has already been answered.")
         )
-    if recipient.part.is_compiled or recipient.part.request.state != RequestState.FORWARDED:
+    if recipient.part.is_compiled or not recipient.part.is_open:
         raise InvalidTransition(
             code="answers_closed", message=_("Answers to this request are closed.")
         )
@@ -567,7 +604,7 @@ def region_compile(*, by: User, part: RegionPart, summary: str) -> RegionPart:
         raise PermissionDenied(
             code="not_coordinator_of_region", message=_("Only the region's coordinators compile.")
         )
-    _require_state(part.request, RequestState.FORWARDED)
+    _require_part_open(part)
     if not summary.strip():
         raise ValidationFailed(
             code="summary_required", field="summary", message=_("Write the region's summary.")
@@ -588,39 +625,269 @@ def region_compile(*, by: User, part: RegionPart, summary: str) -> RegionPart:
 
 
 @transaction.atomic
-def answer_send(*, by: User, request: StudyRequest, answer: str) -> StudyRequest:
-    """Node office sends the compiled answer to the sponsor once every region has compiled."""
+def answer_send(
+    *, by: User, request: StudyRequest, answer: str, late_reason: str = ""
+) -> StudyRequest:
+    """Node office sends the compiled answer to the sponsor; regions that have not compiled
+    are marked "no answer by the deadline", which needs a reason."""
     if not can_manage_requests(by):
         raise PermissionDenied(code="not_node_office", message=_("Only node office sends."))
+    # Locked and read again, so two people sending at once send once.
+    StudyRequest.objects.select_for_update().filter(pk=request.pk).first()
+    request.refresh_from_db()
     _require_state(request, RequestState.FORWARDED)
-    waiting = [
-        p.region.short_name for p in request.parts.select_related("region") if not p.is_compiled
-    ]
-    if waiting:
+    parts = list(request.parts.select_related("region"))
+    waiting = [p.region.short_name for p in parts if not p.is_compiled]
+    if waiting and not late_reason.strip():
         raise InvalidTransition(
             code="regions_not_compiled",
-            field="answer",
-            message=_("Waiting for these regions to compile: %(regions)s.")
+            field="late_reason",
+            message=_(
+                "Waiting for these regions to compile: %(regions)s. To send without them, "
+                "say why; they are marked as no answer by the deadline."
+            )
             % {"regions": ", ".join(waiting)},
         )
     if not answer.strip():
         raise ValidationFailed(
             code="answer_required", field="answer", message=_("Write the answer to the sponsor.")
         )
+    now = timezone.now()
     before = snapshot(request)
     request.compiled_answer = answer.strip()
-    request.answer_sent_at = timezone.now()
+    request.answer_sent_at = now
+    request.late_reason = late_reason.strip() if waiting else ""
     request.state = RequestState.ANSWERED
-    request.save(update_fields=["compiled_answer", "answer_sent_at", "state"])
+    request.save(update_fields=["compiled_answer", "answer_sent_at", "late_reason", "state"])
+    RegionPart.objects.filter(request=request, compiled_at__isnull=False).update(sent_at=now)
     audit_record(
         actor=by,
         action="feasibility.request.answer_send",
         obj=request,
         before=before,
+        changes={"late_regions": [p.region.code for p in parts if not p.is_compiled]},
+        reason=request.late_reason,
         role=Role.NODE_OFFICE,
     )
     _mail_sponsor(request, "feasibility/email/answered")
     return request
+
+
+@transaction.atomic
+def answer_supplement_send(*, by: User, part: RegionPart, text: str) -> RegionPart:
+    """Node office sends a late region's compiled answer to the sponsor as a supplement."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(code="not_node_office", message=_("Only node office sends."))
+    RegionPart.objects.select_for_update().filter(pk=part.pk).first()
+    part.refresh_from_db()
+    request = StudyRequest.objects.get(pk=part.request_id)
+    _require_state(request, RequestState.ANSWERED)
+    if part.sent_at is not None:
+        raise InvalidTransition(
+            code="part_sent", message=_("This region's answer has already been sent.")
+        )
+    if not part.is_compiled:
+        raise InvalidTransition(
+            code="part_not_compiled",
+            field="text",
+            message=_("The region has not compiled its answer yet."),
+        )
+    if not text.strip():
+        raise ValidationFailed(
+            code="supplement_required",
+            field="text",
+            message=_("Write the supplement to the sponsor."),
+        )
+    before = snapshot(part)
+    part.supplement = text.strip()
+    part.sent_at = timezone.now()
+    part.save(update_fields=["supplement", "sent_at"])
+    audit_record(
+        actor=by,
+        action="feasibility.part.supplement_send",
+        obj=part,
+        before=before,
+        role=Role.NODE_OFFICE,
+    )
+    _mail_sponsor(request, "feasibility/email/answered")
+    return part
+
+
+@dataclass(frozen=True)
+class AnswerImport:
+    """What importing a compiled answer did: the request, and what changed (empty: nothing)."""
+
+    request: StudyRequest
+    changed: list[str]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """In UTC as the database gives it back, so that a second import compares equal."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _part_from_record(
+    part: RegionPart, region: RegionAnswerRecord, path: str, now: datetime
+) -> None:
+    """Set the part's fields from the document, refusing what would rewrite the past."""
+    label = part.region.short_name
+    if part.is_compiled and region.compiled_at is None:
+        raise ValidationFailed(
+            code="part_compiled_here",
+            field=f"{path}.compiled_at",
+            message=_("%(region)s has compiled here; the document says it has not.")
+            % {"region": label},
+        )
+    if part.sent_at is not None and (
+        (region.summary, region.compiled_at, region.sent_at, region.supplement)
+        != (part.summary, part.compiled_at, part.sent_at, part.supplement)
+    ):
+        raise ValidationFailed(
+            code="part_sent_here",
+            field=path,
+            message=_(
+                "The answer of %(region)s reached the sponsor on %(date)s; a document cannot "
+                "change it."
+            )
+            % {"region": label, "date": timezone.localtime(part.sent_at).date()},
+        )
+    for moment, name in ((region.compiled_at, "compiled_at"), (region.sent_at, "sent_at")):
+        if moment is not None and moment > now:
+            raise ValidationFailed(
+                code="in_the_future",
+                field=f"{path}.{name}",
+                message=_("This time lies in the future."),
+            )
+    here = exchange.clinic_answers_here(part)
+    elsewhere = list(region.answers)
+    for answer in here:
+        if answer in elsewhere:
+            elsewhere.remove(answer)
+    asked_here = len(part.recipients.all())
+    if region.asked - asked_here < len(elsewhere):
+        raise ValidationFailed(
+            code="asked_too_few",
+            field=f"{path}.asked",
+            message=_(
+                "%(region)s: %(asked)s asked is fewer than the answers, with %(here)s asked here."
+            )
+            % {"region": label, "asked": region.asked, "here": asked_here},
+        )
+    compiled_at, sent_at = _utc(region.compiled_at), _utc(region.sent_at)
+    if compiled_at != part.compiled_at:
+        part.compiled_by = None
+    part.summary = region.summary
+    part.compiled_at = compiled_at
+    part.sent_at = sent_at
+    part.supplement = region.supplement
+    part.asked_elsewhere = region.asked - asked_here
+    part.answers_elsewhere = [a.model_dump() for a in elsewhere]
+
+
+@transaction.atomic
+def answer_import(*, by: User, record: AnswerRecord) -> AnswerImport:
+    """Record a compiled answer from another node or the national portal for a request known
+    here: the regions' compiled answers and, when the document says it was sent, the answer
+    to the sponsor. All or nothing; importing the same document again changes nothing."""
+    if not can_manage_requests(by):
+        raise PermissionDenied(
+            code="not_node_office", message=_("Only node office imports answers.")
+        )
+    exchange.answer_record_check(record)
+    request = StudyRequest.objects.select_for_update().filter(reference=record.reference).first()
+    if request is None:
+        raise ValidationFailed(
+            code="unknown_request",
+            field="answer.reference",
+            message=_("No study request has the reference %(reference)s.")
+            % {"reference": record.reference},
+        )
+    if request.state not in (RequestState.FORWARDED, RequestState.ANSWERED):
+        raise InvalidTransition(
+            code="wrong_state",
+            field="answer.reference",
+            message=_("This step is not possible while the request is “%(state)s”.")
+            % {"state": request.get_state_display()},
+        )
+    now = timezone.now()
+    if record.sent_at is not None and record.sent_at > now:
+        raise ValidationFailed(
+            code="in_the_future", field="answer.sent_at", message=_("This time lies in the future.")
+        )
+    if request.answer_sent_at is not None and (
+        (record.sent_at, record.text, record.late_reason)
+        != (request.answer_sent_at, request.compiled_answer, request.late_reason)
+    ):
+        raise ValidationFailed(
+            code="answer_sent_here",
+            field="answer.sent_at",
+            message=_(
+                "The answer to the sponsor was sent on %(date)s; a document cannot change it."
+            )
+            % {"date": timezone.localtime(request.answer_sent_at).date()},
+        )
+    parts = {
+        p.region.code: p
+        for p in request.parts.select_related("region").prefetch_related(
+            "recipients__answer", "recipients__organisation"
+        )
+    }
+    listed: set[str] = set()
+    for index, region in enumerate(record.regions):
+        if region.region_code not in parts or region.region_code in listed:
+            raise ValidationFailed(
+                code="region_twice" if region.region_code in listed else "region_not_forwarded",
+                field=f"answer.regions.{index}.region_code",
+                message=(
+                    _("Region %(code)s appears twice.")
+                    if region.region_code in listed
+                    else _("The request was not forwarded to region %(code)s.")
+                )
+                % {"code": region.region_code},
+            )
+        listed.add(region.region_code)
+    missing = sorted(set(parts) - listed)
+    if missing:
+        raise ValidationFailed(
+            code="region_missing",
+            field="answer.regions",
+            message=_("The request was forwarded to region %(code)s, which the document lacks.")
+            % {"code": missing[0]},
+        )
+    changed: list[str] = []
+    for index, region in enumerate(record.regions):
+        path = f"answer.regions.{index}"
+        part = parts[region.region_code]
+        before = snapshot(part)
+        _part_from_record(part, region, path, now)
+        if snapshot(part) != before:
+            _full_clean(part)
+            part.save()
+            audit_record(
+                actor=by,
+                action="feasibility.part.import",
+                obj=part,
+                before=before,
+                role=Role.NODE_OFFICE,
+            )
+            changed.append(part.region.short_name)
+    if record.sent_at is not None and request.answer_sent_at is None:
+        before = snapshot(request)
+        request.compiled_answer = record.text
+        request.answer_sent_at = _utc(record.sent_at)
+        request.late_reason = record.late_reason
+        request.state = RequestState.ANSWERED
+        _full_clean(request)
+        request.save(update_fields=["compiled_answer", "answer_sent_at", "late_reason", "state"])
+        audit_record(
+            actor=by,
+            action="feasibility.request.answer_import",
+            obj=request,
+            before=before,
+            role=Role.NODE_OFFICE,
+        )
+        changed.append(str(_("the answer to the sponsor")))
+    return AnswerImport(request=request, changed=changed)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("study-requests/new/", views.submit, name="submit"),
     path("study-requests/register/", views.register, name="register"),
     path("study-requests/figures/", views.figures_page, name="figures"),
+    path("study-requests/import/", views.import_document, name="import"),
     path("study-requests/<int:pk>/", views.detail, name="detail"),
     path(
         "study-requests/<int:pk>/clarification/ask/",
@@ -29,6 +30,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "study-requests/<int:pk>/regions/<str:code>/compile/", views.compile_region, name="compile"
     ),
     path("study-requests/<int:pk>/send/", views.send_answer, name="send"),
+    path(
+        "study-requests/<int:pk>/regions/<str:code>/supplement/",
+        views.send_supplement,
+        name="supplement",
+    ),
     path("study-requests/<int:pk>/outcome/", views.outcome, name="outcome"),
     path("study-requests/<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     path("study-requests/<int:pk>/answers/<int:recipient_pk>/", views.answer, name="answer"),

@@ -21,9 +21,15 @@ from studienav.core.access import role_required, staff_required
 from studienav.core.errors import DomainError, PermissionDenied
 from studienav.core.models import Role, User
 from studienav.core.selectors import node_regions, organisations_where
-from studienav.feasibility import figures, services
+from studienav.feasibility import exchange, figures, services
 from studienav.feasibility import forms as f
-from studienav.feasibility.models import Answer, AnswerChannel, RegionPart, StudyRequest
+from studienav.feasibility.models import (
+    Answer,
+    AnswerChannel,
+    DeclineReason,
+    RegionPart,
+    StudyRequest,
+)
 from studienav.feasibility.selectors import (
     can_coordinate,
     can_manage_requests,
@@ -146,6 +152,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_sponsor": is_sponsor_of(user, study_request),
         "can_manage": manage,
         "pauses": study_request.pauses.all(),
+        "answers_elsewhere": _answers_elsewhere(
+            [p for p in parts if manage or can_coordinate(user, p)]
+        ),
         "attachments": study_request.attachments.all(),
     }
     if manage:
@@ -155,6 +164,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["is_sponsor"] or manage:
         context["clarification_form"] = f.ClarificationForm()
     return render(request, "feasibility/detail.html", context)
+
+
+def _answers_elsewhere(parts: list[RegionPart]) -> list[dict[str, Any]]:
+    """Clinic answers imported with a compiled answer, with the reason as its label."""
+    rows = []
+    for part in parts:
+        for answer in part.answers_elsewhere:
+            reason = answer.get("decline_reason") or ""
+            label = DeclineReason(reason).label if reason in DeclineReason.values else reason
+            rows.append({"region": part.region.short_name, **answer, "reason": label})
+    return rows
 
 
 def _post_step(
@@ -315,24 +335,95 @@ def compile_region(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @role_required(Role.NODE_OFFICE)
 def send_answer(request: HttpRequest, pk: int) -> HttpResponse:
     study_request = _request_for(request, pk)
-    draft = "\n\n".join(f"{p.region.short_name}: {p.summary}" for p in study_request.parts.all())
+    parts = list(study_request.parts.select_related("region"))
+    draft = "\n\n".join(f"{p.region.short_name}: {p.summary}" for p in parts if p.is_compiled)
     form = f.SendForm(request.POST or None, initial={"answer": draft})
     if request.method == "POST" and form.is_valid():
         done = _attempt(
             form,
             lambda: services.answer_send(
-                by=_user(request), request=study_request, answer=form.cleaned_data["answer"]
+                by=_user(request),
+                request=study_request,
+                answer=form.cleaned_data["answer"],
+                late_reason=form.cleaned_data["late_reason"],
             ),
         )
         if done is not None:
             messages.success(request, _("The answer is sent to the sponsor."))
             return redirect(study_request)
+    context = {
+        "req": study_request,
+        "form": form,
+        "waiting": [p.region.short_name for p in parts if not p.is_compiled],
+    }
+    return render(request, "feasibility/send.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NODE_OFFICE)
+def send_supplement(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    study_request = _request_for(request, pk)
+    part = get_object_or_404(study_request.parts.select_related("region"), region__code=code)
+    initial = {"text": f"{part.region.short_name}: {part.summary}"}
+    form = f.SupplementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            form,
+            lambda: services.answer_supplement_send(
+                by=_user(request), part=part, text=form.cleaned_data["text"]
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The supplement is sent to the sponsor."))
+            return redirect(study_request)
+    context = {"req": study_request, "part": part, "form": form}
     return render(
-        request,
-        "feasibility/send.html",
-        {"req": study_request, "form": form},
-        status=422 if form.errors else 200,
+        request, "feasibility/supplement.html", context, status=422 if form.errors else 200
     )
+
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.NODE_OFFICE)
+def import_document(request: HttpRequest) -> HttpResponse:
+    """Upload an exchange document: a request to register or a compiled answer to record."""
+    form = f.AnswerImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["document"]
+        if upload.size > IMPORT_MAX_BYTES:
+            form.add_error("document", _("The file is larger than 5 MB."))
+        else:
+            done = _attempt(form, lambda: _import(_user(request), upload.read()))
+            if done is not None:
+                messages.success(request, done[1])
+                return redirect(done[0])
+    return render(
+        request, "feasibility/import.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+def _import(by: User, text: bytes) -> tuple[StudyRequest, str]:
+    try:
+        document = exchange.document_parse(text)
+        if isinstance(document, exchange.RequestDocument):
+            created = services.request_import(by=by, record=document.request)
+            return created, _("Request %(ref)s is registered.") % {"ref": created.reference}
+        result = services.answer_import(by=by, record=document.answer)
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        # The error names a field path inside the document: show it with the upload field.
+        where = f"{error.field}: " if error.field else ""
+        raise DomainError(
+            code=error.code, field="document", message=where + error.message
+        ) from error
+    if result.changed:
+        message = _("The answer to %(ref)s is recorded.")
+    else:
+        message = _("Nothing changed: the answer to %(ref)s was already recorded.")
+    return result.request, message % {"ref": result.request.reference}
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,4 @@
-"""`studienav feasibility-import FILE --by EMAIL`: register a request from a JSON document."""
+"""`studienav feasibility-import FILE --by EMAIL`: register a request or record an answer."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from studienav.core.errors import DomainError
-from studienav.core.models import Organisation, User
-from studienav.feasibility.exchange import RequestDocument, document_parse, request_data_from_record
-from studienav.feasibility.models import RequestChannel
-from studienav.feasibility.services import request_register
+from studienav.core.models import User
+from studienav.feasibility.exchange import AnswerDocument, RequestDocument, document_parse
+from studienav.feasibility.services import answer_import, request_import
 
 
 class Command(BaseCommand):
-    help = "Register a study request from a studienav.feasibility/1 JSON document."
+    help = (
+        "Import a studienav.feasibility/1 JSON document: register a request, or record the "
+        "compiled answer of a known request (importing the same answer again changes nothing)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -27,26 +29,26 @@ class Command(BaseCommand):
         if by is None:
             raise CommandError(f"--by: no person with e-mail {options['by']!r}")
         try:
-            document = document_parse(path.read_bytes())
-            if not isinstance(document, RequestDocument):
-                raise CommandError(f"{path}: kind: only request documents are imported")
-            record = document.request
-            organisation = Organisation.objects.filter(
-                name__iexact=record.sponsor.name, country=record.sponsor.country
-            ).first()
-            if organisation is None:
-                raise CommandError(
-                    f"{path}: request.sponsor.name: no organisation named "
-                    f"{record.sponsor.name!r}; add it in the people and organisations pages first"
-                )
-            request = request_register(
-                by=by,
-                organisation=organisation,
-                channel=RequestChannel.NATIONAL,
-                data=request_data_from_record(record),
-                received_at=record.received_at,
-                reference=record.reference,
-            )
+            text = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from error
+        try:
+            document = document_parse(text)
+            if isinstance(document, AnswerDocument):
+                self._answer(document, by)
+            else:
+                self._request(document, by)
         except DomainError as error:
-            raise CommandError(f"{path}: {error.field}: {error.message}") from error
+            raise CommandError(f"{path}: {error.field or ''}: {error.message}") from error
+
+    def _answer(self, document: AnswerDocument, by: User) -> None:
+        result = answer_import(by=by, record=document.answer)
+        if result.changed:
+            changed = ", ".join(result.changed)
+            self.stdout.write(f"{result.request.reference}: answer recorded ({changed})")
+        else:
+            self.stdout.write(f"{result.request.reference}: unchanged, already recorded")
+
+    def _request(self, document: RequestDocument, by: User) -> None:
+        request = request_import(by=by, record=document.request)
         self.stdout.write(f"{request.reference} registered")
