@@ -229,8 +229,8 @@ def test_answer_goes_without_a_late_region_which_follows_as_a_supplement(
     document.write_text(answer_to_document(request).model_dump_json())
     office.goto(live_server.url + "/en/study-requests/import/")
     assert_accessible(office)
-    office.get_by_label("Compiled answer (JSON, format studienav.feasibility/1)").set_input_files(
-        document
-    )
+    office.get_by_label(
+        "Request or compiled answer (JSON, format studienav.feasibility/1)"
+    ).set_input_files(document)
     office.get_by_role("button", name="Import").click()
     expect(office.get_by_text(re.compile("Nothing changed"))).to_be_visible()

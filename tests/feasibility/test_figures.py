@@ -14,6 +14,7 @@ from studienav.feasibility.models import (
     ClarificationPause,
     Recipient,
     RegionPart,
+    RequestKind,
     RequestState,
     StudyRequest,
 )
@@ -160,11 +161,13 @@ def year_2025(cecilia: User, uppsala: Region, orebro: Region) -> dict[str, objec
 
 
 def test_requests_per_year_and_kind(year_2025: dict[str, object]) -> None:
-    assert figures.requests_per_year_and_kind() == [
-        {"year": 2024, "kind": "site", "count": 1},
-        {"year": 2025, "kind": "country", "count": 1},
-        {"year": 2025, "kind": "site", "count": 3},
+    rows = figures.requests_per_year_and_kind()
+    assert [(r["year"], r["kind"], r["count"]) for r in rows] == [
+        (2024, "site", 1),
+        (2025, "country", 1),
+        (2025, "site", 3),
     ]
+    assert rows[0]["label"] == RequestKind.SITE.label
 
 
 def test_requests_received_feed_the_statistics_framework(year_2025: dict[str, object]) -> None:

@@ -97,7 +97,10 @@ def requests_per_year_and_kind() -> list[dict[str, Any]]:
         (timezone.localtime(r.received_at).year, r.kind)
         for r in StudyRequest.objects.only("received_at", "kind")
     )
-    return [{"year": y, "kind": k, "count": n} for (y, k), n in sorted(counts.items())]
+    return [
+        {"year": y, "kind": k, "label": RequestKind(k).label, "count": n}
+        for (y, k), n in sorted(counts.items())
+    ]
 
 
 def share_forwarded(year: int | None = None) -> dict[str, Any]:

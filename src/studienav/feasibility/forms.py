@@ -223,9 +223,9 @@ class SupplementForm(forms.Form):
     )
 
 
-class AnswerImportForm(forms.Form):
+class DocumentImportForm(forms.Form):
     document = forms.FileField(
-        label=_("Compiled answer (JSON, format studienav.feasibility/1)"),
+        label=_("Request or compiled answer (JSON, format studienav.feasibility/1)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/json,.json"}),
     )
 

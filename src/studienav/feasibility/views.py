@@ -389,7 +389,7 @@ IMPORT_MAX_BYTES = 5 * 1024 * 1024
 @role_required(Role.NODE_OFFICE)
 def import_document(request: HttpRequest) -> HttpResponse:
     """Upload an exchange document: a request to register or a compiled answer to record."""
-    form = f.AnswerImportForm(request.POST or None, request.FILES or None)
+    form = f.DocumentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["document"]
         if upload.size > IMPORT_MAX_BYTES:
