@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from studienav.core.audit import AuditEvent
 from studienav.core.models import Region, User
-from studienav.participation import services
+from studienav.participation import matching, services
 from studienav.participation.matching import interest_match, interests_matching_study
 from studienav.participation.models import ExpressionOfInterest, NewStudyNotice
 from studienav.registry.models import SiteStatus, StudyState
@@ -88,6 +88,28 @@ def test_healthy_volunteers_get_the_nearest_studies_first_within_their_regions(
     assert _titles(interest) == ["Örebro", "Uppsala", "Kiruna"]
     interest.regions_of_interest.set([uppsala])
     assert _titles(interest) == ["Uppsala"]
+
+
+def test_common_condition_walked_nearest_first_ranks_as_the_full_lookup(
+    register: RegisterFn, make_study: StudyMaker, uppsala: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_study("Kiruna", conditions=[("asthma", "J45")], sites=["2584"])
+    make_study("Uppsala", conditions=[("astma", "")], sites=["0380"])
+    make_study("Örebro", conditions=[("astma hos barn", "")], sites=["1880"])
+    make_study("Örebro, ung", conditions=[("astma", "")], sites=["1880"], max_age=30)
+    make_study("Örebro, diabetes", conditions=[("diabetes", "E11")], sites=["1880"])
+    interest = register(conditions=["astma"])
+    full = [(m.study.pk, m.score, m.matched_conditions) for m in interest_match(interest=interest)]
+    monkeypatch.setattr(matching, "BROAD", 0)  # every condition counts as common
+    walked = interest_match(interest=interest)
+    assert [(m.study.pk, m.score, m.matched_conditions) for m in walked] == full
+    assert [m.study.public_title for m in walked] == ["Örebro", "Uppsala", "Kiruna"]
+    person = matching._person(interest)
+    early = matching._nearest(person, matching._organisation_km(person.origin), 2)
+    assert early is not None  # the walk could tell before it ran out of organisations
+    assert [(pk, score) for score, pk, _km in early] == [(pk, s) for pk, s, _c in full[:2]]
+    interest.regions_of_interest.set([uppsala])
+    assert [m.study.public_title for m in interest_match(interest=interest)] == ["Uppsala"]
 
 
 def test_more_conditions_outrank_distance_with_many_candidates(

@@ -13,10 +13,12 @@ only for rows of their own import inside their own transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 _AS_THEY_ARE = {
     "AutoField",
@@ -130,3 +132,12 @@ def rows_insert(
         with connection.cursor() as cursor:
             cursor.executemany(sql, batch)
     return len(batch)
+
+
+def ids_subquery(ids: Iterable[int]) -> RawSQL:
+    """A set of ids as one query parameter, for `field__in=`: no limit on how many, and none of
+    the per-value work the ORM does for a literal list (thousands of ids cost milliseconds)."""
+    values = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))

@@ -39,6 +39,7 @@ from pathlib import Path
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from studienav.core.bulk import ids_subquery
 from studienav.core.models import Organisation
 from studienav.core.places import fold
 from studienav.participation.models import ExpressionOfInterest
@@ -347,8 +348,12 @@ def _candidates(person: Person) -> dict[int, tuple[str, ...]]:
         _keys_filter(person.conditions), _fits(person, "entry__")
     ).values_list("entry_id", "key")
     found: dict[int, set[int]] = defaultdict(set)
+    positions: dict[str, list[int]] = {}  # a key recurs in thousands of studies
     for entry_id, key in rows:
-        found[entry_id].update(i for i, c in enumerate(person.conditions) if c.found_in(key))
+        at = positions.get(key)
+        if at is None:
+            at = positions[key] = [i for i, c in enumerate(person.conditions) if c.found_in(key)]
+        found[entry_id].update(at)
     names = [c.condition for c in person.conditions]
     return {
         entry_id: tuple(names[i] for i in sorted(positions))
@@ -359,12 +364,13 @@ def _candidates(person: Person) -> dict[int, tuple[str, ...]]:
 def _recruiting_sites(entry_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
     """Entry id -> (organisation id, region code) of its recruiting sites."""
     sites: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for start in range(0, len(entry_ids), 5000):
-        rows = SearchSite.objects.filter(
-            entry_id__in=entry_ids[start : start + 5000], is_recruiting=True
-        ).values_list("entry_id", "organisation_id", "region_code")
-        for entry_id, organisation_id, region_code in rows:
-            sites[entry_id].append((organisation_id, region_code))
+    if not entry_ids:
+        return sites
+    rows = SearchSite.objects.filter(
+        entry_id__in=ids_subquery(entry_ids), is_recruiting=True
+    ).values_list("entry_id", "organisation_id", "region_code")
+    for entry_id, organisation_id, region_code in rows:
+        sites[entry_id].append((organisation_id, region_code))
     return sites
 
 
@@ -405,13 +411,43 @@ def _in_regions(person: Person, entry_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _healthy_nearest(person: Person, km_of: dict[int, float], limit: int) -> Ranked | None:
-    """The studies for healthy volunteers nearest the person, found by walking organisations
-    nearest first (there are many such studies, and few organisations); None when the walk
-    runs out before it can tell."""
+# A condition whose keys occur in more studies than this is looked up nearest first.
+BROAD = 30_000
+
+
+def _broad(person: Person) -> bool:
+    """The person's one condition is common: walking the nearest organisations finds the best
+    studies sooner than ranking every study that has it."""
+    if len(person.conditions) != 1:
+        return False
+    rows = SearchCondition.objects.filter(_keys_filter(person.conditions)).values("pk")
+    return rows[BROAD : BROAD + 1].exists()
+
+
+def _with_conditions(person: Person, entry_ids: Iterable[int]) -> dict[int, int]:
+    """Those of the entries that have one of the person's conditions, with how many."""
+    ids = list(entry_ids)
+    if not person.conditions or not ids:
+        return dict.fromkeys(ids, 0) if not person.conditions else {}
+    rows = SearchCondition.objects.filter(
+        _keys_filter(person.conditions), entry_id__in=ids_subquery(ids)
+    ).values_list("entry_id", "key")
+    found: dict[int, set[int]] = defaultdict(set)
+    for entry_id, key in rows:
+        found[entry_id].update(i for i, c in enumerate(person.conditions) if c.found_in(key))
+    return {entry_id: len(at) for entry_id, at in found.items() if at}
+
+
+def _nearest(person: Person, km_of: dict[int, float], limit: int) -> Ranked | None:
+    """The best studies for a person with no condition (healthy volunteers) or one common
+    condition, found by walking organisations nearest first (there are many such studies, and
+    few organisations); None when the walk runs out before it can tell."""
     order = sorted((km, pk) for pk, km in km_of.items())
-    fits = _fits(person, "entry__") & Q(entry__healthy_volunteers=True, is_recruiting=True)
-    nearest: dict[int, float] = {}
+    fits = _fits(person, "entry__") & Q(is_recruiting=True)
+    if not person.asks_conditions:
+        fits &= Q(entry__healthy_volunteers=True)
+    most = len(person.conditions)  # conditions a study not found yet can have, at most
+    nearest: dict[int, tuple[int, float]] = {}
     start, size = 0, 2
     while start < len(order):
         batch = order[start : start + size]
@@ -424,11 +460,14 @@ def _healthy_nearest(person: Person, km_of: dict[int, float], limit: int) -> Ran
             if entry_id not in nearest:
                 km = km_of[organisation_id]
                 found[entry_id] = min(km, found.get(entry_id, km))
-        for entry_id in _in_regions(person, found):
-            nearest[entry_id] = found[entry_id]
+        matched = _with_conditions(person, _in_regions(person, found))
+        for entry_id, count in matched.items():
+            nearest[entry_id] = (count, found[entry_id])
         # Studies not found yet are at least as far as this batch's farthest organisation.
-        threshold = _score(0, batch[-1][0])
-        ranked: Ranked = sorted(((_score(0, km), pk, km) for pk, km in nearest.items()), key=_rank)
+        threshold = _score(most, batch[-1][0])
+        ranked: Ranked = sorted(
+            ((_score(count, km), pk, km) for pk, (count, km) in nearest.items()), key=_rank
+        )
         if len(ranked) >= limit and ranked[limit - 1][0] > threshold:
             return ranked[:limit]
     return None
@@ -441,10 +480,11 @@ def _rank(row: tuple[float, int, float | None]) -> tuple[float, int]:
 def _ranked(person: Person, limit: int) -> tuple[Ranked, dict[int, tuple[str, ...]]]:
     """The best `limit` studies for the person, and the conditions found in each."""
     km_of = _organisation_km(person.origin)
-    if not person.asks_conditions and km_of:
-        walked = _healthy_nearest(person, km_of, limit)
+    if km_of and (not person.asks_conditions or _broad(person)):
+        walked = _nearest(person, km_of, limit)
         if walked is not None:
-            return walked, {pk: () for _score, pk, _km in walked}
+            names = tuple(c.condition for c in person.conditions)
+            return walked, {pk: names for _score, pk, _km in walked}
     candidates = _candidates(person)
     if person.asks_conditions:
         candidates = {pk: found for pk, found in candidates.items() if found}

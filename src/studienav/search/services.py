@@ -9,7 +9,6 @@ cursor, so paging stays stable while studies are added or changed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from studienav.core.bulk import ids_subquery
 from studienav.core.errors import ValidationFailed
 from studienav.core.models import Organisation, Region
 from studienav.core.places import fold as fold_place
@@ -378,13 +378,6 @@ def _matches_any(patterns: tuple[str, ...], column: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def _ids_sql(ids: list[int]) -> RawSQL:
-    """A set of ids as one parameter (no limit on how many)."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
-
-
 @dataclass(frozen=True)
 class _Matched:
     """A term with the patterns that decide it: exact, or its typos when no study at all
@@ -534,7 +527,7 @@ def _near(
         distance = haversine_km(place, (lat, lon))
         if distance <= radius and distance < distances.get(entry_id, math.inf):
             distances[entry_id] = distance
-    return entries.filter(study_id__in=_ids_sql(sorted(distances))), distances
+    return entries.filter(study_id__in=ids_subquery(sorted(distances))), distances
 
 
 def site_distances(study: Study, near: str) -> dict[int, float]:
