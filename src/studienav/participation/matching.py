@@ -344,8 +344,9 @@ def _candidates(person: Person) -> dict[int, tuple[str, ...]]:
         return dict.fromkeys(ids, ())
     if not person.conditions:
         return {}
+    # The entry's fit is repeated in the condition rows: the index answers alone.
     rows = SearchCondition.objects.filter(
-        _keys_filter(person.conditions), _fits(person, "entry__")
+        _keys_filter(person.conditions), _fits(person)
     ).values_list("entry_id", "key")
     found: dict[int, set[int]] = defaultdict(set)
     positions: dict[str, list[int]] = {}  # a key recurs in thousands of studies
@@ -402,11 +403,11 @@ Ranked = list[tuple[float, int, float | None]]  # (score, study id, km to the ne
 def _in_regions(person: Person, entry_ids: Iterable[int]) -> set[int]:
     """Those of the entries with a recruiting site in one of the person's regions of interest."""
     ids = list(entry_ids)
-    if not person.region_codes:
+    if not person.region_codes or not ids:
         return set(ids)
     return set(
         SearchSite.objects.filter(
-            entry_id__in=ids, is_recruiting=True, region_code__in=person.region_codes
+            entry_id__in=ids_subquery(ids), is_recruiting=True, region_code__in=person.region_codes
         ).values_list("entry_id", flat=True)
     )
 

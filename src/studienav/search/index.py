@@ -55,7 +55,7 @@ ENTRY_FIELDS = (
 )
 TEXT_FIELDS = ("entry", "document", "conditions")
 SITE_FIELDS = ("entry", "organisation_id", "region_code", "latitude", "longitude", "is_recruiting")
-CONDITION_FIELDS = ("entry", "key")
+CONDITION_FIELDS = ("entry", "key", "is_recruiting", "min_age", "max_age", "sex")
 Row = tuple[Any, ...]
 Rows = tuple[Row, Row, list[Row], list[Row]]
 
@@ -137,7 +137,9 @@ def _entry_rows(study: Study) -> Rows:
         codes=[c.icd10 for c in study.conditions.all() if c.icd10],
         keywords=[k for k in study.keywords or [] if isinstance(k, str)],
     )
-    condition_rows = [(study.pk, key) for key in sorted(keys)]
+    named = dict(zip(ENTRY_FIELDS, entry, strict=True))
+    fits = [named[field] for field in CONDITION_FIELDS[2:]]  # the entry's, repeated
+    condition_rows = [(study.pk, key, *fits) for key in sorted(keys)]
     return entry, text, site_rows, condition_rows
 
 
