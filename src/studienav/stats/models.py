@@ -51,6 +51,18 @@ class StudyFact(models.Model):
             ),
         ]
         indexes = [
+            # Covering the key figures: studies started per year and the status check share.
+            models.Index(
+                fields=[
+                    "region",
+                    "start_date",
+                    "end_date",
+                    "status_confirmed_at",
+                    "start_year",
+                    "sponsor_type",
+                ],
+                name="studyfact_key_figures",
+            ),
             models.Index(fields=["region", "start_year", "end_year", "is_completed"]),
             models.Index(fields=["study_id"]),
             models.Index(fields=["region", "sponsor_type"]),
@@ -84,10 +96,9 @@ class EnrolmentFact(models.Model):
 
     class Meta:
         indexes = [
-            # Covering the sums per region and year.
-            models.Index(fields=["region", "year", "increment"]),
-            # Covering the sums per site (the sites that recruited most).
-            models.Index(fields=["region", "site_id", "year", "increment"]),
+            # Covering the sums per region and year, and per site over a range of years (the
+            # sites that recruited most): read from the index alone.
+            models.Index(fields=["region", "year", "site_id", "increment"]),
             models.Index(fields=["study_id"]),
         ]
 
