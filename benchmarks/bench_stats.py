@@ -197,11 +197,14 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         response = client.get("/statistics/")
         assert response.status_code == 200
         page_times.append(time.perf_counter() - begin)
+    # The first view after a refresh computes the key figures (stats-refresh does it itself
+    # when run as the command); later views read them from the cache.
     key_times = []
-    for _i in range(5):
+    for _i in range(6):
         begin = time.perf_counter()
         key_figures(year=this_year, today=date.today(), regions=regions)
         key_times.append(time.perf_counter() - begin)
+    key_first, key_times = key_times[0], key_times[1:]
     begin = time.perf_counter()
     pdf = annual_report_pdf(year=this_year - 1, language="en")
     pdf_s = time.perf_counter() - begin
@@ -227,6 +230,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         ],
         "public_page_median_ms": round(statistics.median(page_times) * 1000, 1),
         "public_page_max_ms": round(max(page_times) * 1000, 1),
+        "key_figures_first_after_refresh_ms": round(key_first * 1000, 1),
         "key_figures_dashboard_median_ms": round(statistics.median(key_times) * 1000, 1),
         "key_figures_dashboard_max_ms": round(max(key_times) * 1000, 1),
         "pdf_s": round(pdf_s, 2),

@@ -87,3 +87,16 @@ def test_key_figures_against_targets_with_trend_and_change_since_last_month(
     node_new = figure(blocks, None, "new_studies")
     assert (node_new.actual, node_new.target) == (2, 4)
     assert figure(blocks, "Örebro län", "new_studies").target is None
+
+
+def test_key_figures_are_those_of_the_last_refresh(make_study: MakeStudy) -> None:
+    make_study(sites=[("03", date(2025, 6, 1))])
+    facts_refresh(full=True)
+    regions = [region("03")]
+    first = figure(key_figures(year=2025, today=TODAY, regions=regions), "Uppsala", "new_studies")
+    make_study(sites=[("03", date(2025, 5, 1))])
+    again = figure(key_figures(year=2025, today=TODAY, regions=regions), "Uppsala", "new_studies")
+    assert first.actual == again.actual == 1  # the facts are as of the refresh
+    facts_refresh(full=True)
+    after = figure(key_figures(year=2025, today=TODAY, regions=regions), "Uppsala", "new_studies")
+    assert after.actual == 2
