@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
-from studienav.core.bulk import rows_insert
+from studienav.core.bulk import planner_statistics_refresh, rows_insert
 from studienav.participation.matching import study_condition_keys
 from studienav.registry.icd10 import icd10_name
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
@@ -224,4 +224,10 @@ def search_reindex() -> int:
     count = 0
     for start in range(0, len(ids), _BATCH):
         count += _write(list(_studies(ids[start : start + _BATCH])), [])
+    search_statistics_refresh()
     return count
+
+
+def search_statistics_refresh() -> None:
+    """The query planner's statistics of the index tables, after many rows changed."""
+    planner_statistics_refresh(SearchEntry, SearchSite, SearchCondition, SearchText)

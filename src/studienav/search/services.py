@@ -631,34 +631,52 @@ _MAX_SITE_FACETS = 50
 
 
 def _facet_counts(entries: QuerySet[SearchEntry]) -> tuple[int, list[tuple[str, str, int]]]:
-    """The total and (facet, value, count) rows in one statement: the matching entries are
-    found once (a materialised CTE) and every facet is a GROUP BY over them."""
+    """The total and (facet, value, count) rows: the matching entries are found once and every
+    facet is a GROUP BY over them. PostgreSQL keeps them in a materialised CTE; SQLite
+    computes such a CTE again for each part of a UNION, so there they go to a temporary
+    table first (one search at 500,000 studies: 1.7 s down to a tenth)."""
     columns = ["study_id", *_PLAIN_FACETS, "healthy_volunteers", *_CARE_FIELDS.values()]
     try:
         inner, params = entries.order_by().values_list(*columns).query.sql_with_params()
     except EmptyResultSet:
         return 0, []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS temp.search_facet_m")
+            cursor.execute(f"CREATE TEMPORARY TABLE search_facet_m AS {inner}", params)
+            try:
+                return _facet_rows(cursor, "", "search_facet_m", [])
+            finally:
+                cursor.execute("DROP TABLE IF EXISTS temp.search_facet_m")
+    with connection.cursor() as cursor:
+        return _facet_rows(cursor, f"WITH m AS MATERIALIZED ({inner}) ", "m", list(params))
+
+
+def _facet_rows(
+    cursor: Any, prefix: str, m: str, params: list[Any]
+) -> tuple[int, list[tuple[str, str, int]]]:
     # Column names and values below come from this module's constants, never from input.
-    parts = ["SELECT 'total', '', COUNT(*) FROM m"]
+    parts = [f"SELECT 'total', '', COUNT(*) FROM {m}"]  # noqa: S608
     parts += [
-        f"SELECT '{name}', {name}, COUNT(*) FROM m GROUP BY {name}"  # noqa: S608
+        f"SELECT '{name}', {name}, COUNT(*) FROM {m} GROUP BY {name}"  # noqa: S608
         for name in _PLAIN_FACETS
     ]
     parts += [
-        f"SELECT '{name}', '{value}', COUNT(*) FROM m WHERE {where}"  # noqa: S608
+        f"SELECT '{name}', '{value}', COUNT(*) FROM {m} WHERE {where}"  # noqa: S608
         for name, value, where in _FLAG_FACETS
     ]
-    sites = "FROM search_searchsite s JOIN m ON s.entry_id = m.study_id"
+    # The matching entries first, then their sites by entry (SQLite's CROSS JOIN keeps that
+    # order; left to itself it walks every site in the order of the group).
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    sites = f"FROM {m} {join} search_searchsite s ON s.entry_id = {m}.study_id"
     parts += [
         f"SELECT 'region', s.region_code, COUNT(DISTINCT s.entry_id) {sites} "
         "WHERE s.region_code <> '' GROUP BY s.region_code",
         f"SELECT 'site', CAST(s.organisation_id AS TEXT), COUNT(DISTINCT s.entry_id) {sites} "
         "GROUP BY s.organisation_id",
     ]
-    sql = f"WITH m AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [(str(name), str(value), int(count)) for name, value, count in cursor.fetchall()]
+    cursor.execute(prefix + " UNION ALL ".join(parts), params)
+    rows = [(str(name), str(value), int(count)) for name, value, count in cursor.fetchall()]
     total = next(count for name, _value, count in rows if name == "total")
     return total, [row for row in rows if row[0] != "total"]
 

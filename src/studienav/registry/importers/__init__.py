@@ -25,6 +25,7 @@ from studienav.registry.importers._common import ImportFileError, ParsedRecord
 from studienav.registry.organisations import OrganisationMatcher
 from studienav.registry.records import ApplyResult, Outcome, record_apply, records_apply
 from studienav.registry.schema import FORMAT, StudyRecord
+from studienav.search.index import search_statistics_refresh
 
 FORMATS = ("ctgov", "ctgov-classic", "ctgov-xml", "ctis", "spreadsheet", "jsonl")
 BATCH = 100
@@ -267,6 +268,8 @@ def apply_parsed(
         if dry_run:
             transaction.set_rollback(True)
             matcher.forget_since(mark)
+    if not dry_run and (report.created or report.updated):
+        search_statistics_refresh()  # the index grew or changed in bulk
     return report
 
 
