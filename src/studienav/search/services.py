@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import (
     Case,
+    Exists,
     Lookup,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -463,11 +467,13 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
             wanted |= every if every else Q(pk__in=[])
         entries = entries.filter(wanted)
     if params.regions:
-        entries = entries.filter(
-            study_id__in=SearchSite.objects.filter(region_code__in=params.regions).values(
-                "entry_id"
-            )
-        )
+        in_regions = SearchSite.objects.filter(region_code__in=params.regions)
+        if matched:
+            # The text already narrowed the entries: look up each one's sites (a list of
+            # every entry with a site in the region costs more than the search at 500,000).
+            entries = entries.filter(Exists(in_regions.filter(entry_id=OuterRef("study_id"))))
+        else:
+            entries = entries.filter(study_id__in=in_regions.values("entry_id"))
     if params.sites:
         entries = entries.filter(
             study_id__in=SearchSite.objects.filter(organisation_id__in=params.sites).values(
@@ -740,6 +746,41 @@ def study_search(params: SearchParams) -> SearchResult:
     distances: dict[int, float] = {}
     if params.near:
         entries, distances = _near(entries, params)
+    if matched and connection.vendor == "sqlite":
+        # The text matched a part of the studies: find them once, for the page, the count and
+        # the facets alike (each of them found them again before).
+        with _matches_kept(entries) as entries:
+            return _search(params, entries, matched, distances)
+    return _search(params, entries, matched, distances)
+
+
+@contextmanager
+def _matches_kept(entries: QuerySet[SearchEntry]) -> Iterator[QuerySet[SearchEntry]]:
+    """The entries, found once into a temporary table of this connection (SQLite)."""
+    try:
+        inner, params = entries.order_by().values("study_id").query.sql_with_params()
+    except EmptyResultSet:
+        yield entries.none()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
+        cursor.execute("CREATE TEMPORARY TABLE search_matches (study_id INTEGER PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO temp.search_matches {inner}", params)
+    try:
+        yield SearchEntry.objects.filter(
+            study_id__in=RawSQL("SELECT study_id FROM temp.search_matches", [])
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
+
+
+def _search(
+    params: SearchParams,
+    entries: QuerySet[SearchEntry],
+    matched: list[_Matched],
+    distances: dict[int, float],
+) -> SearchResult:
     if params.sort == "distance":
         kept = set(entries.values_list("study_id", flat=True))
         distances = {pk: d for pk, d in distances.items() if pk in kept}
