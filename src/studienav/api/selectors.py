@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime as dt
+
+from django.db.models import Max, Prefetch, QuerySet
 from django.http import Http404
 
 from studienav.core.models import Region
@@ -10,6 +12,7 @@ from studienav.core.places import fold
 from studienav.registry.identifiers import recognise
 from studienav.registry.models import Site, Study, StudyIdentifier
 from studienav.registry.selectors import studies_public
+from studienav.search.models import SearchEntry
 from studienav.search.services import SearchParams, study_search
 
 __all__ = ["SearchParams", "study_search"]
@@ -84,3 +87,10 @@ def study_public_by_key(key: str) -> tuple[Study, bool]:
 
 def studies_with_details(studies: QuerySet[Study]) -> QuerySet[Study]:
     return studies.prefetch_related(*STUDY_PREFETCH)
+
+
+def public_studies_last_change() -> dt.datetime | None:
+    """When a public study last changed: the search index holds each with its last change,
+    indexed by it, so this is one index step (the studies' table would be a scan)."""
+    latest: dt.datetime | None = SearchEntry.objects.aggregate(latest=Max("updated_at"))["latest"]
+    return latest

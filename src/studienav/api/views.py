@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import (
     Http404,
     HttpRequest,
@@ -32,6 +32,7 @@ from studienav.api.queries import cursor_decode, cursor_encode
 from studienav.api.selectors import (
     STUDY_PREFETCH,
     SearchParams,
+    public_studies_last_change,
     region_by_code_or_name,
     region_choices,
     study_public_by_key,
@@ -292,7 +293,7 @@ def _search_query(request: HttpRequest) -> QueryDict:
 
 def _last_modified(response: HttpResponse, studies: list[Study] | None = None) -> None:
     if studies is None:
-        latest = studies_public().aggregate(latest=Max("updated_at"))["latest"]
+        latest = public_studies_last_change()
     else:
         latest = max((s.updated_at for s in studies), default=None)
     if latest is not None:
