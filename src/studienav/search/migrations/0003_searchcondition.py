@@ -31,13 +31,7 @@ def keys_forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> No
     SearchEntry = apps.get_model("search", "SearchEntry")
     SearchCondition = apps.get_model("search", "SearchCondition")
     Study = apps.get_model("registry", "Study")
-    fits = {
-        pk: (recruiting, min_age, max_age, sex)
-        for pk, recruiting, min_age, max_age, sex in SearchEntry.objects.values_list(
-            "pk", "is_recruiting", "min_age", "max_age", "sex"
-        )
-    }
-    ids = sorted(fits)
+    ids = list(SearchEntry.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 1000):
         rows = []
         for study in Study.objects.filter(pk__in=ids[start : start + 1000]).prefetch_related(
@@ -48,18 +42,7 @@ def keys_forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> No
                 codes=[c.icd10 for c in study.conditions.all() if c.icd10],
                 keywords=[k for k in study.keywords or [] if isinstance(k, str)],
             )
-            recruiting, min_age, max_age, sex = fits[study.pk]
-            rows.extend(
-                SearchCondition(
-                    entry_id=study.pk,
-                    key=key,
-                    is_recruiting=recruiting,
-                    min_age=min_age,
-                    max_age=max_age,
-                    sex=sex,
-                )
-                for key in sorted(keys)
-            )
+            rows.extend(SearchCondition(entry_id=study.pk, key=key) for key in sorted(keys))
         SearchCondition.objects.bulk_create(rows)
 
 
@@ -80,10 +63,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("key", models.TextField()),
-                ("is_recruiting", models.BooleanField(default=False)),
-                ("min_age", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("max_age", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("sex", models.CharField(default="", max_length=10)),
                 (
                     "entry",
                     models.ForeignKey(
@@ -95,10 +74,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "indexes": [
-                    models.Index(
-                        fields=["key", "entry", "is_recruiting", "min_age", "max_age", "sex"],
-                        name="searchcondition_key_fits",
-                    )
+                    models.Index(fields=["key", "entry"], name="search_sear_key_1e0c72_idx")
                 ],
             },
         ),
