@@ -345,21 +345,22 @@ def _candidates(person: Person) -> dict[int, tuple[str, ...]]:
     if not person.conditions:
         return {}
     # The entry's fit is repeated in the condition rows: the index answers alone.
-    rows = SearchCondition.objects.filter(
-        _keys_filter(person.conditions), _fits(person)
-    ).values_list("entry_id", "key")
+    found = _conditions_found(person, SearchCondition.objects.filter(_fits(person)))
+    names = [c.condition for c in person.conditions]
+    return {entry_id: tuple(names[i] for i in sorted(at)) for entry_id, at in found.items()}
+
+
+def _conditions_found(person: Person, rows: QuerySet[SearchCondition]) -> dict[int, set[int]]:
+    """Entry id -> positions of the person's conditions found among the rows' keys."""
     found: dict[int, set[int]] = defaultdict(set)
     positions: dict[str, list[int]] = {}  # a key recurs in thousands of studies
-    for entry_id, key in rows:
+    keyed = rows.filter(_keys_filter(person.conditions)).values_list("entry_id", "key")
+    for entry_id, key in keyed:
         at = positions.get(key)
         if at is None:
             at = positions[key] = [i for i, c in enumerate(person.conditions) if c.found_in(key)]
         found[entry_id].update(at)
-    names = [c.condition for c in person.conditions]
-    return {
-        entry_id: tuple(names[i] for i in sorted(positions))
-        for entry_id, positions in found.items()
-    }
+    return {entry_id: at for entry_id, at in found.items() if at}
 
 
 def _recruiting_sites(entry_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -428,15 +429,12 @@ def _broad(person: Person) -> bool:
 def _with_conditions(person: Person, entry_ids: Iterable[int]) -> dict[int, int]:
     """Those of the entries that have one of the person's conditions, with how many."""
     ids = list(entry_ids)
-    if not person.conditions or not ids:
-        return dict.fromkeys(ids, 0) if not person.conditions else {}
-    rows = SearchCondition.objects.filter(
-        _keys_filter(person.conditions), entry_id__in=ids_subquery(ids)
-    ).values_list("entry_id", "key")
-    found: dict[int, set[int]] = defaultdict(set)
-    for entry_id, key in rows:
-        found[entry_id].update(i for i, c in enumerate(person.conditions) if c.found_in(key))
-    return {entry_id: len(at) for entry_id, at in found.items() if at}
+    if not person.conditions:
+        return dict.fromkeys(ids, 0)  # healthy volunteers: no condition to find
+    if not ids:
+        return {}
+    rows = SearchCondition.objects.filter(entry_id__in=ids_subquery(ids))
+    return {entry_id: len(at) for entry_id, at in _conditions_found(person, rows).items()}
 
 
 def _nearest(person: Person, km_of: dict[int, float], limit: int) -> Ranked | None:

@@ -137,7 +137,6 @@ def _actuals_as_refreshed(as_of: date, years: list[int], region_ids: list[int]) 
     instead of scanning the facts (seconds at 500,000 studies)."""
     refreshed = (
         FactRefresh.objects.filter(finished_at__isnull=False)
-        .order_by("-started_at", "-pk")
         .values_list("pk", "finished_at")
         .first()
     )

@@ -165,7 +165,8 @@ class FactRefresh(models.Model):
     last_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        # Latest first; runs started in the same instant by the order they were made.
+        ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} ({self.studies})"
