@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from studienav.core.models import Region
+from studienav.core.models import Organisation, Region
 from studienav.registry.models import EnrolmentReport, Site, Study, StudyIdentifier, StudyState
 from tests.factories import OrganisationFactory
 
@@ -34,9 +34,10 @@ def add_site(
     *,
     opened: date | None = None,
     reports: list[tuple[date, int]] = (),  # type: ignore[assignment]
+    organisation: Organisation | None = None,
 ) -> Site:
     where = region(code)
-    organisation = OrganisationFactory.create(region=where)
+    organisation = organisation or OrganisationFactory.create(region=where)
     site = Site.objects.create(
         study=study, organisation=organisation, region=where, start_date=opened
     )

@@ -177,6 +177,22 @@ def test_participants_are_increments_and_a_correction_downwards_is_negative(
     assert sorted(r.total for r in per_site.rows) == [4, 20]
 
 
+def test_participants_per_site_add_up_every_study_at_the_organisation(
+    make_study: MakeStudy,
+) -> None:
+    clinic = add_site(make_study(), "03", reports=[(date(2021, 3, 1), 10)]).organisation
+    add_site(make_study(), "03", reports=[(date(2021, 5, 1), 6)], organisation=clinic)
+    add_site(make_study(), "18", reports=[(date(2022, 2, 1), 12)])
+    facts_refresh(full=True)
+    per_site = participants_by_site(Filters(year_from=2021, year_to=2022))
+    assert [(r.label, r.values) for r in per_site.rows] == [
+        (clinic.name, [16, 0]),
+        (per_site.rows[1].label, [0, 12]),
+    ]
+    assert per_site.rows[1].label != clinic.name
+    assert per_site.total is not None and per_site.total.values == [16, 12]
+
+
 def test_incremental_refresh_redoes_only_changed_studies(
     three_regions: Study, completed_2022: Study
 ) -> None:

@@ -40,7 +40,7 @@ DIMENSIONS: dict[str, int] = {
     "care_setting": 2 ** len(CareSetting),
 }
 # A level keeps at most this many combinations of values: its rows stay few per year and region.
-MAX_COMBINATIONS = 100
+MAX_COMBINATIONS = 210
 CARE_BITS = {CareSetting.HOSPITAL: 1, CareSetting.PRIMARY_CARE: 2, CareSetting.DENTAL_CARE: 4}
 CARE_FIELDS = {1: "in_hospital_care", 2: "in_primary_care", 4: "in_dental_care"}
 COLUMNS = (
@@ -58,6 +58,8 @@ STUDY_MEASURES = {
     "completed": "f.is_completed AND f.end_year = y.year",
 }
 BASE = "stats_figurecount_base"
+# The participants per region and recruiting organisation (participants_by_site).
+SITES = "sites"
 
 
 def _bit(name: str) -> int:
@@ -192,7 +194,8 @@ def _base_build(cursor: Any, until: int) -> None:
     cursor.execute(
         f"CREATE TEMPORARY TABLE {BASE} (measure varchar(12), year integer, regions bigint, "
         "study_type varchar(30), sponsor_type varchar(20), phase varchar(10), "
-        "therapeutic_area varchar(5), overall_status varchar(30), care integer, value bigint)"
+        "therapeutic_area varchar(5), overall_status varchar(30), care integer,"
+        " organisation integer, value bigint)"
     )
     years = " UNION ALL ".join(f"SELECT {y} AS year" for y in range(FIRST_YEAR, until + 1))
     dims = "study_type, sponsor_type, phase, therapeutic_area, overall_status"
@@ -202,8 +205,8 @@ def _base_build(cursor: Any, until: int) -> None:
         # Per study and year: the node's own fact (region set 0), and the set of regions in
         # which it counts (definitions.REGION_RULE); then how many studies share each row.
         cursor.execute(
-            f"INSERT INTO {BASE} (measure, year, regions, {dims}, care, value) "
-            f"SELECT %s, year, regions, {dims}, care, COUNT(*) FROM ("
+            f"INSERT INTO {BASE} (measure, year, regions, {dims}, care, organisation, value) "
+            f"SELECT %s, year, regions, {dims}, care, 0, COUNT(*) FROM ("
             f" SELECT f.study_id, y.year AS year,"
             f" SUM(CAST({_region_bits_sql('f')} AS BIGINT)) AS regions,"
             f" {fact_dims}, {_care_sql('f')} AS care"
@@ -212,19 +215,22 @@ def _base_build(cursor: Any, until: int) -> None:
             f") per_study GROUP BY year, regions, {dims}, care",
             [measure],
         )
-    # definitions.PARTICIPANTS: the sum of the increments, per region.
+    # definitions.PARTICIPANTS: the sum of the increments, per region; and per region and
+    # recruiting organisation (the participants per site).
     enrolment_dims = ", ".join(f"e.{d}" for d in dims.split(", ")[:4])
-    cursor.execute(
-        f"INSERT INTO {BASE} (measure, year, regions, {dims}, care, value) "
-        f"SELECT 'participants', e.year, CAST({_region_bits_sql('e')} AS BIGINT),"
-        f" {enrolment_dims},"
-        f" '{FigureCount.ALL}', {_care_sql('e')}, SUM(e.increment)"
-        f" FROM {quote(EnrolmentFact._meta.db_table)} e"
-        f" WHERE e.region_id IS NOT NULL AND e.year >= %s AND e.year <= %s"
-        f" GROUP BY e.year, e.region_id, {enrolment_dims},"
-        f" {', '.join(f'e.{field}' for field in CARE_FIELDS.values())}",
-        [FIRST_YEAR, until],
-    )
+    for measure, organisation in (("participants", "0"), (SITES, "e.organisation_id")):
+        cursor.execute(
+            f"INSERT INTO {BASE} (measure, year, regions, {dims}, care, organisation, value) "
+            f"SELECT %s, e.year, CAST({_region_bits_sql('e')} AS BIGINT),"
+            f" {enrolment_dims},"
+            f" '{FigureCount.ALL}', {_care_sql('e')}, {organisation}, SUM(e.increment)"
+            f" FROM {quote(EnrolmentFact._meta.db_table)} e"
+            f" WHERE e.region_id IS NOT NULL AND e.year >= %s AND e.year <= %s"
+            f" GROUP BY e.year, e.region_id, {enrolment_dims},"
+            f" {', '.join(f'e.{field}' for field in CARE_FIELDS.values())}"
+            f"{', e.organisation_id' if organisation != '0' else ''}",
+            [measure, FIRST_YEAR, until],
+        )
 
 
 def figure_counts_build(*, until: int) -> int:
@@ -244,11 +250,13 @@ def figure_counts_build(*, until: int) -> int:
             ]
             grouped = [c for i, c in enumerate(COLUMNS) if level & (1 << i)]
             cursor.execute(
-                f"INSERT INTO {table} (level, measure, year, regions, {', '.join(COLUMNS)}, value)"
-                f" SELECT {level}, measure, year, regions, {', '.join(kept)}, SUM(value)"
+                f"INSERT INTO {table} (level, measure, year, regions, {', '.join(COLUMNS)},"
+                " organisation, value)"
+                f" SELECT {level}, measure, year, regions, {', '.join(kept)}, organisation,"
+                " SUM(value)"
                 f" FROM {BASE if source is None else table}"
                 f"{'' if source is None else f' WHERE level = {source}'}"
-                f" GROUP BY {', '.join(['measure', 'year', 'regions', *grouped])}"
+                f" GROUP BY {', '.join(['measure', 'year', 'regions', *grouped, 'organisation'])}"
             )
             built[level] = cursor.rowcount
         cursor.execute(f"DROP TABLE {BASE}")

@@ -79,7 +79,9 @@ PARTICIPANTS = Definition(
         "Site staff report the number of participants enrolled at their site so far, with the "
         "date. Each report adds the difference to the previous report of the same site, counted "
         "in the year and region of the site on the report's date. A report lower than the one "
-        "before corrects it: the difference is negative and is shown as such."
+        "before corrects it: the difference is negative and is shown as such. Per site, a site "
+        "is the organisation that recruits (a hospital clinic, a health centre): its figure adds "
+        "up the reports of all its studies."
     ),
 )
 STATUS_CHECK = Definition(

@@ -36,6 +36,8 @@ class StudyFact(models.Model):
     in_primary_care = models.BooleanField(default=False)
     in_dental_care = models.BooleanField(default=False)
     status_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The dimensions above as one number (combos.py), for the charts with several filters.
+    dims = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -67,6 +69,22 @@ class StudyFact(models.Model):
             models.Index(fields=["study_id"]),
             models.Index(fields=["region", "sponsor_type"]),
             models.Index(fields=["region", "study_type"]),
+            # Covering a filtered chart read from the facts: the combinations the filters
+            # allow, then everything a count per year and breakdown needs (combos.py). No
+            # range column right after (dims, region): SQLite 3.40 (Debian 12) seeks a long IN
+            # list followed by a range wrongly and returns rows outside the range.
+            models.Index(
+                fields=[
+                    "dims",
+                    "region",
+                    "study_id",
+                    "start_year",
+                    "end_year",
+                    "is_completed",
+                    "overall_status",
+                ],
+                name="studyfact_dims",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -81,6 +99,8 @@ class EnrolmentFact(models.Model):
 
     report_id = models.IntegerField(unique=True)
     site_id = models.IntegerField()
+    # The site's organisation: the place that recruits, across all its studies.
+    organisation_id = models.IntegerField(default=0)
     study_id = models.IntegerField()
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True)
     reported_on = models.DateField()
@@ -93,13 +113,23 @@ class EnrolmentFact(models.Model):
     in_hospital_care = models.BooleanField(default=False)
     in_primary_care = models.BooleanField(default=False)
     in_dental_care = models.BooleanField(default=False)
+    dims = models.IntegerField(default=0)  # as StudyFact.dims
 
     class Meta:
         indexes = [
             # Covering the sums per region and year, and per site over a range of years (the
             # sites that recruited most): read from the index alone.
-            models.Index(fields=["region", "year", "site_id", "increment"]),
+            models.Index(
+                fields=["region", "year", "reported_on", "organisation_id", "increment"],
+                name="enrolmentfact_region_year",
+            ),
             models.Index(fields=["study_id"]),
+            # Covering a filtered chart read from the facts (as StudyFact's, and for the same
+            # reason no range column right after (dims, region)).
+            models.Index(
+                fields=["dims", "region", "organisation_id", "year", "increment"],
+                name="enrolmentfact_dims",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,6 +160,8 @@ class FigureCount(models.Model):
     overall_status = models.CharField(max_length=30)
     # Care settings as bits (1 hospital, 2 primary care, 4 dental care); ALL_CARE: rolled up.
     care = models.SmallIntegerField()
+    # The recruiting organisation of a "site_participants" row; 0 in every other row.
+    organisation = models.IntegerField(default=0)
     value = models.IntegerField()
 
     class Meta:
@@ -163,6 +195,9 @@ class FactRefresh(models.Model):
     studies = models.PositiveIntegerField(default=0)
     # The last year FigureCount holds; later years are read from the facts.
     last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # This year's key figures as the refresh found them, under their cache key, so that every
+    # worker's first dashboard after a refresh reads them (keyfigures._actuals_as_refreshed).
+    actuals: models.JSONField[Any] = models.JSONField(default=dict)
 
     class Meta:
         # Latest first; runs started in the same instant by the order they were made.

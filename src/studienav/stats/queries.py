@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from studienav.core.bulk import ids_subquery
 from studienav.core.collation import swedish_sort_key
 from studienav.core.models import Organisation, Region
 from studienav.core.selectors import node_regions
@@ -16,12 +18,12 @@ from studienav.registry.models import (
     CareSetting,
     OverallStatus,
     Phase,
-    Site,
     SponsorType,
     StudyType,
     TherapeuticArea,
 )
 from studienav.stats import cube
+from studienav.stats.combos import AXES, CARE_FIELDS, dims_decode, dims_matching
 from studienav.stats.framework import BREAKDOWNS, Filters, Row, Table
 from studienav.stats.models import EnrolmentFact, StudyFact
 
@@ -45,15 +47,22 @@ def _node_region_ids() -> list[int]:
     return list(node_regions().values_list("pk", flat=True))
 
 
-def _dimension_filter(filters: Filters) -> Q:
-    q = Q()
-    for name in ("study_type", "sponsor_type", "phase", "therapeutic_area"):
-        value = getattr(filters, name)
-        if value:
-            q &= Q(**{name: value})
-    if filters.care_setting:
-        q &= Q(**{SETTING_FIELDS[CareSetting(filters.care_setting)]: True})
-    return q
+_DECODED = frozenset({*(name for name, _values in AXES), *CARE_FIELDS})
+
+
+def _dimension_filter(filters: Filters, years: Q) -> Q:
+    """The filters (and the condition on the years) as a condition on the facts.
+
+    With the combinations listed the years are left out: the callers count per year and drop
+    the others themselves. A condition on the years would lead SQLite to the (region, year)
+    index, whose rows it must then read one by one, instead of the covering `dims` index.
+    """
+    combinations = dims_matching(filters)
+    return years if combinations is None else Q(dims__in=ids_subquery(combinations))
+
+
+def _in_years(filters: Filters) -> Q:
+    return Q(year__gte=filters.year_from, year__lte=filters.year_to)
 
 
 def _year_condition(measure: str, year: int) -> Q:
@@ -117,41 +126,58 @@ def _counts_in(measure: str, year: int, start: int, end: int | None, completed: 
     return completed and end == year
 
 
+def _groups(
+    queryset: QuerySet[Any], keys: list[str], columns: list[str], **aggregates: Any
+) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """GROUP BY the keys and columns, each group with its key. The study's dimensions among the
+    keys are grouped by their combination (`dims`) and decoded here, so that the facts' covering
+    `dims` indexes answer the query alone (combos.py)."""
+    by_dims = any(key in _DECODED for key in keys)
+    plain = [key for key in keys if key not in _DECODED]
+    grouped = queryset.values(*plain, *(["dims"] if by_dims else []), *columns)
+    for group in grouped.annotate(**aggregates).order_by():
+        decoded = dims_decode(group["dims"]) if by_dims else group
+        yield tuple(decoded[k] if k in _DECODED else group[k] for k in keys), group
+
+
 def _per_year(
     queryset: QuerySet[StudyFact], keys: list[str], measure: str, years: list[int]
 ) -> dict[tuple[Any, ...], list[int]]:
     """One GROUP BY (keys, start year, end year); the years are then counted from the groups.
 
-    Each fact is in exactly one group, so adding groups up counts every fact once.
+    Each fact is in exactly one group, so adding groups up counts every fact once. A key
+    that counts in none of the years has no row (as in FigureCount).
     """
-    grouped = (
-        queryset.values(*keys, "start_year", "end_year", "is_completed")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     result: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(years))
-    for group in grouped:
-        counts = result[tuple(group[k] for k in keys)]
-        for index, year in enumerate(years):
-            if _counts_in(
-                measure, year, group["start_year"], group["end_year"], group["is_completed"]
-            ):
-                counts[index] += group["n"]
+    for key, group in _groups(
+        queryset, keys, ["start_year", "end_year", "is_completed"], n=Count("*")
+    ):
+        start, end, completed = group["start_year"], group["end_year"], group["is_completed"]
+        counts = [group["n"] if _counts_in(measure, y, start, end, completed) else 0 for y in years]
+        if any(counts):
+            result[key] = [a + b for a, b in zip(result[key], counts, strict=True)]
     return result
 
 
 def _distinct_per_year(
     queryset: QuerySet[StudyFact], keys: list[str], measure: str, years: list[int]
 ) -> dict[tuple[Any, ...], list[int]]:
-    """Distinct studies per year: for facts of several chosen regions, where a study repeats."""
+    """Distinct studies per year: for facts of several chosen regions, where a study repeats.
+
+    A study has one combination of dimensions, so distinct studies per combination add up to
+    distinct studies per key.
+    """
     counts = {
         f"y{y}": Count("study_id", filter=_year_condition(measure, y), distinct=True) for y in years
     }
-    grouped = queryset.values(*keys).annotate(**counts).order_by() if keys else None
-    if grouped is None:
+    if not keys:
         total = queryset.aggregate(**counts)
         return {(): [total[f"y{y}"] for y in years]}
-    return {tuple(g[k] for k in keys): [g[f"y{y}"] for y in years] for g in grouped}
+    result: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(years))
+    for key, group in _groups(queryset, keys, [], **counts):
+        if any(group[f"y{y}"] for y in years):
+            result[key] = [a + group[f"y{y}"] for a, y in zip(result[key], years, strict=True)]
+    return result
 
 
 def _table(
@@ -221,7 +247,7 @@ def studies_by_year_from_facts(filters: Filters, measure: str) -> Table:
     the node's own fact per study (or distinct studies when regions are chosen), never a sum.
     """
     years = filters.years
-    base = StudyFact.objects.filter(_dimension_filter(filters) & _span(measure, filters))
+    base = StudyFact.objects.filter(_dimension_filter(filters, _span(measure, filters)))
     region_facts = base.filter(region__isnull=False)
     if filters.regions:
         region_facts = region_facts.filter(region_id__in=filters.regions)
@@ -258,10 +284,10 @@ def studies_by_year_from_facts(filters: Filters, measure: str) -> Table:
 def _sum_per_year(
     facts: QuerySet[EnrolmentFact], keys: list[str], years: list[int]
 ) -> dict[tuple[Any, ...], list[int]]:
-    grouped = facts.values(*keys, "year").annotate(n=Sum("increment")).order_by()
     result: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(years))
-    for group in grouped:
-        result[tuple(group[k] for k in keys)][group["year"] - years[0]] += int(group["n"] or 0)
+    for key, group in _groups(facts, keys, ["year"], n=Sum("increment")):
+        if years[0] <= group["year"] <= years[-1]:
+            result[key][group["year"] - years[0]] += int(group["n"] or 0)
     return result
 
 
@@ -292,9 +318,9 @@ def participants_by_year_from_facts(filters: Filters) -> Table:
     """definitions.PARTICIPANTS: sum of report increments per year, negative corrections kept."""
     years = filters.years
     facts = EnrolmentFact.objects.filter(
-        _dimension_filter(filters), year__gte=filters.year_from, year__lte=filters.year_to
+        _dimension_filter(filters, _in_years(filters)),
+        region_id__in=filters.regions or _node_region_ids(),
     )
-    facts = facts.filter(region_id__in=filters.regions or _node_region_ids())
     by = filters.by
     keys = {"region": ["region_id"], "care_setting": list(SETTING_FIELDS.values())}.get(by, [by])
     if by in ("total", "overall_status"):
@@ -317,29 +343,53 @@ def participants_by_year_from_facts(filters: Filters) -> Table:
 
 
 def participants_by_site(filters: Filters, *, limit: int = 25) -> Table:
-    """definitions.PARTICIPANTS per site: the sites that recruited most in the chosen years."""
-    years = filters.years
+    """definitions.PARTICIPANTS per site: the recruiting organisations (hospital clinics, health
+    centres) that recruited most in the chosen years, over all their studies.
+
+    Read from FigureCount when a level holds the filters, else from the facts (same numbers).
+    """
+    counted = cube.counts(filters, cube.SITES, "")
+    if counted is None:
+        return participants_by_site_from_facts(filters, limit=limit)
+    region_ids = list(filters.regions) or _node_region_ids()
+    rows = cube.in_regions(counted, region_ids)
+    return _top_sites(filters, rows, "organisation", "value", limit)
+
+
+def participants_by_site_from_facts(filters: Filters, *, limit: int = 25) -> Table:
+    """definitions.PARTICIPANTS per site, summed from the enrolment facts."""
     facts = EnrolmentFact.objects.filter(
-        _dimension_filter(filters), year__gte=filters.year_from, year__lte=filters.year_to
-    ).filter(region_id__in=filters.regions or _node_region_ids())
-    # The top sites by one plain sum (a sum per year for every site cost seconds at 500,000
-    # studies), then the years of those few sites, and the total as participants_by_year has it.
+        _dimension_filter(filters, _in_years(filters)),
+        region_id__in=list(filters.regions) or _node_region_ids(),
+    )
+    return _top_sites(filters, facts, "organisation_id", "increment", limit)
+
+
+def _top_sites(
+    filters: Filters, rows: QuerySet[Any], organisation: str, value: str, limit: int
+) -> Table:
+    """The organisations with the largest sums in the years (ties by id; one with no report in
+    them has no row), then the years of those few."""
+    years = filters.years
     top = [
-        g["site_id"]
-        for g in facts.values("site_id")
-        .annotate(all=Sum("increment"))
-        .order_by("-all", "site_id")[:limit]
+        g[organisation]
+        for g in rows.values(organisation)
+        .annotate(all=Sum(value, filter=_in_years(filters)))
+        .filter(all__isnull=False)
+        .order_by("-all", organisation)[:limit]
     ]
-    per_year = _sum_per_year(facts.filter(site_id__in=top), ["site_id"], years)
-    site_names = dict(Site.objects.filter(pk__in=top).values_list("pk", "organisation_id"))
-    names = dict(Organisation.objects.filter(pk__in=site_names.values()).values_list("pk", "name"))
-    rows = [
-        Row(
-            str(site_id),
-            f"{names.get(site_names.get(site_id, 0), '')} ({site_id})",
-            per_year.get((site_id,), [0] * len(years)),
-        )
-        for site_id in top
+    per_year: dict[int, list[int]] = defaultdict(lambda: [0] * len(years))
+    for group in (
+        rows.filter(**{f"{organisation}__in": top})
+        .values(organisation, "year")
+        .annotate(n=Sum(value))
+        .order_by()
+    ):
+        if years[0] <= group["year"] <= years[-1]:
+            per_year[group[organisation]][group["year"] - years[0]] += int(group["n"] or 0)
+    names = dict(Organisation.objects.filter(pk__in=top).values_list("pk", "name"))
+    table_rows = [
+        Row(str(pk), names.get(pk, str(pk)), per_year.get(pk, [0] * len(years))) for pk in top
     ]
     total = participants_by_year(replace(filters, by="total")).total
-    return Table(columns=years, rows=rows, total=total, dimension_label=_("Site"))
+    return Table(columns=years, rows=table_rows, total=total, dimension_label=_("Site"))

@@ -18,7 +18,9 @@ from studienav.registry.models import (
     Site,
     Study,
 )
+from studienav.stats.combos import dims_sql
 from studienav.stats.cube import figure_counts_build
+from studienav.stats.keyfigures import actuals_keep
 from studienav.stats.models import EnrolmentFact, FactRefresh, StudyFact
 
 CLOSED_STATUSES = (OverallStatus.COMPLETED, OverallStatus.TERMINATED)
@@ -117,11 +119,11 @@ def _facts_insert(cursor: Any, ids: list[int] | None, regions: list[int]) -> Non
     common = f"overall_status, status_confirmed_at, {dims}"
     cursor.execute(
         f"INSERT INTO {_table(StudyFact)} (study_id, region_id, start_date, start_year,"
-        f" end_date, end_year, is_completed, {common})"
+        f" end_date, end_year, is_completed, dims, {common})"
         f" SELECT study_id, region_id, start, {_year('start')}, end_date, {_year('end_date')},"
-        f" is_completed, {common} FROM ("
+        f" is_completed, dims, {common} FROM ("
         f" SELECT b.study_id, b.region_id, b.start, {end} AS end_date,"
-        f" s.actual_end_date IS NOT NULL AS is_completed,"
+        f" s.actual_end_date IS NOT NULL AS is_completed, {dims_sql('s')} AS dims,"
         f" {', '.join(f's.{c}' for c in common.split(', '))}"
         f" FROM ({starts}) b JOIN {study} s ON s.id = b.study_id WHERE b.start IS NOT NULL"
         ") f",
@@ -132,10 +134,10 @@ def _facts_insert(cursor: Any, ids: list[int] | None, regions: list[int]) -> Non
         "LAG(r.actual_enrolment, 1, 0) OVER (PARTITION BY r.site_id ORDER BY r.reported_on, r.id)"
     )
     cursor.execute(
-        f"INSERT INTO {_table(EnrolmentFact)} (report_id, site_id, study_id, region_id,"
-        f" reported_on, year, increment, {dims})"
-        f" SELECT r.id, r.site_id, t.study_id, t.region_id, r.reported_on,"
-        f" {_year('r.reported_on')}, r.actual_enrolment - {previous},"
+        f"INSERT INTO {_table(EnrolmentFact)} (report_id, site_id, organisation_id, study_id,"
+        f" region_id, reported_on, year, increment, dims, {dims})"
+        f" SELECT r.id, r.site_id, t.organisation_id, t.study_id, t.region_id, r.reported_on,"
+        f" {_year('r.reported_on')}, r.actual_enrolment - {previous}, {dims_sql('s')},"
         f" {', '.join(f's.{d}' for d in DIMENSIONS)}"
         f" FROM {report} r JOIN {site} t ON t.id = r.site_id JOIN {study} s ON s.id = t.study_id"
         f" WHERE {counted} AND t.region_id IN ({in_node})",
@@ -199,7 +201,8 @@ def facts_refresh(*, full: bool = False, study_ids: list[int] | None = None) -> 
                 cursor.execute(f"ANALYZE {_table(model)}")
     run.last_year = timezone.localdate().year
     figure_counts_build(until=run.last_year)
+    actuals_keep(run, today=timezone.localdate())
     run.finished_at = timezone.now()
     run.studies = counted
-    run.save(update_fields=["finished_at", "studies", "last_year"])
+    run.save(update_fields=["finished_at", "studies", "last_year", "actuals"])
     return RefreshResult(counted, StudyFact.objects.count(), EnrolmentFact.objects.count())
