@@ -9,6 +9,9 @@ import pytest
 
 from studienav.registry.importers import ImportFileError, _ahead, ctgov, import_file
 from studienav.registry.models import Study, StudyVersion
+from studienav.registry.records import public_snapshot
+from studienav.search.index import search_reindex
+from studienav.search.models import SearchCondition, SearchEntry, SearchText
 
 V2 = Path(__file__).parent / "data" / "ctgov-v2"
 PAGE = ["NCT00973089.json", "NCT03418623.json", "NCT00465816.json", "NCT06171568.json"]
@@ -65,3 +68,31 @@ def test_import_of_a_large_file_writes_what_a_small_one_does(tmp_path: Path) -> 
     broken = import_file(path=_page(tmp_path, PAGE, cut=True), publish=True)
     assert (broken.unchanged, broken.rejected) == (2, 2)
     assert broken.lines[-1].startswith(f"{tmp_path / 'page.json'}: inte giltig JSON")
+
+
+def _index_rows() -> list[tuple[object, ...]]:
+    texts = {t.entry_id: (t.document, t.conditions) for t in SearchText.objects.all()}
+    keys: dict[int, list[str]] = {}
+    for entry_id, key in SearchCondition.objects.order_by("key").values_list("entry_id", "key"):
+        keys.setdefault(entry_id, []).append(key)
+    return [
+        (entry.study_id, entry.title, texts[entry.study_id], keys.get(entry.study_id))
+        for entry in SearchEntry.objects.order_by("study_id")
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("every_file_is_large")
+def test_what_the_reading_process_prepares_is_what_the_stored_study_gives(
+    tmp_path: Path,
+) -> None:
+    import_file(path=_page(tmp_path, PAGE), publish=True)
+    for study in Study.objects.all():
+        version, stored = study.versions.get().data, public_snapshot(study)
+        for data in (version, stored):  # the record's order, the table's order
+            data["identifiers"].sort(key=lambda i: (i["scheme"], i["value"]))
+        assert version == stored
+    prepared = _index_rows()
+    assert len(prepared) == 3
+    search_reindex()  # from the stored rows
+    assert _index_rows() == prepared

@@ -15,6 +15,7 @@ from studienav.registry.records import (
     Outcome,
     public_snapshot,
     record_apply,
+    record_prepare,
     records_apply,
     study_to_record,
 )
@@ -151,6 +152,16 @@ def test_bulk_and_one_by_one_give_the_same_record() -> None:
     one.pop("identifiers"), two.pop("identifiers")
     assert one == two
     assert bulk.study.versions.get().data == public_snapshot(bulk.study)
+
+
+def test_a_record_whose_text_looks_like_the_sites_placeholder_is_saved_one_by_one() -> None:
+    odd = _record("NCT30000003", design="\x00sites\x00")
+    with pytest.raises(DomainError):
+        record_prepare(odd, frozenset())
+    result = records_apply(records=[odd], by=None, reason="x", publish=True)[0]
+    assert not isinstance(result, DomainError)
+    assert result.study.design == "\x00sites\x00"
+    assert result.study.versions.get().data == public_snapshot(result.study)
 
 
 def test_record_round_trips_through_its_json() -> None:

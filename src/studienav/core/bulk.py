@@ -38,12 +38,29 @@ _AS_THEY_ARE = {
 Prepare = Callable[[Any], Any] | None
 
 
+class JsonText(str):
+    """A JSON field's value already encoded as the field would encode it (`json.dumps`), so
+    that the work can be done elsewhere (an import's reading process); written as it is."""
+
+    __slots__ = ()
+
+
+def _json_text(text: JsonText) -> Any:
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(text, dumps=str)
+    return str(text)
+
+
 def _preparer(field: models.Field[Any, Any]) -> Prepare:
     if field.get_internal_type() in _AS_THEY_ARE:
         return None
     known: dict[Any, Any] = {}  # an import stamps thousands of rows with the same moment
 
     def prepare(value: Any) -> Any:
+        if isinstance(value, JsonText):
+            return _json_text(value)
         try:
             return known[value]
         except KeyError:

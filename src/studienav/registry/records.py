@@ -8,6 +8,7 @@ study up to date: fields present in the record overwrite, identifiers and sites 
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studienav.core.audit import audit_record, audit_record_many
-from studienav.core.bulk import instances_insert, rows_insert
+from studienav.core.bulk import JsonText, instances_insert, rows_insert
 from studienav.core.errors import DomainError, ValidationFailed
 from studienav.core.models import Organisation, Region, User
 from studienav.core.selectors import node_regions
@@ -44,7 +45,12 @@ from studienav.registry.schema import (
     SiteRecord,
     StudyRecord,
 )
-from studienav.search.index import search_index_loaded, search_index_study
+from studienav.search.index import (
+    StudyText,
+    search_index_loaded,
+    search_index_study,
+    study_text,
+)
 
 _SCALARS = tuple(f for f in Study.PUBLIC_FIELDS)
 _SITE_FIELDS = (
@@ -93,6 +99,10 @@ class ApplyResult:
 
 def region_codes() -> dict[int, str]:
     return dict(Region.objects.values_list("pk", "code"))
+
+
+def region_codes_known() -> frozenset[str]:
+    return frozenset(Region.objects.values_list("code", flat=True))
 
 
 def _record_from_items(
@@ -222,6 +232,64 @@ def derive_therapeutic_area(codes: list[str]) -> str:
     if not chapters:
         return ""
     return max(sorted(set(chapters)), key=chapters.count)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a new study's rows need of its record and no database: the published version's
+    content without its sites, and the texts of its search entry. An import computes it in its
+    reading process (importers._ahead), beside the parsing, so the writing process does not."""
+
+    therapeutic_area: str
+    version: str  # the version record as JSON, with a hole where its sites go
+    text: StudyText
+
+    def version_with(self, sites: list[dict[str, Any]]) -> JsonText:
+        """The version record's JSON with its sites, as the JSON field would encode it."""
+        return JsonText(self.version.replace(_SITES_HOLE, json.dumps(sites), 1))
+
+
+# Where the sites go in a prepared version record's JSON: a value no record holds (a name
+# between NULs), whose JSON text is replaced with the sites' JSON.
+_SITES = "\x00sites\x00"
+_SITES_HOLE = json.dumps(_SITES)
+
+
+def record_prepare(record: StudyRecord, region_codes: frozenset[str]) -> Prepared:
+    """The `Prepared` of a record, given the codes of the regions the registry knows."""
+    area = record.therapeutic_area or derive_therapeutic_area([c.icd10 for c in record.conditions])
+    data: dict[str, Any] = {field: _dump(getattr(record, field)) for field in _SCALARS}
+    data.update(
+        therapeutic_area=area or None,
+        identifiers=[
+            i
+            if i.region in region_codes or i.region is None
+            else i.model_copy(update={"region": None})
+            for i in record.identifiers
+        ],
+        conditions=record.conditions,
+        interventions=record.interventions,
+        outcomes=record.outcomes,
+        sites=_SITES,
+    )
+    version = json.dumps(
+        StudyRecord.model_construct(**data).model_dump(
+            mode="json", exclude={"id", "state", "source"}, warnings=False
+        )
+    )
+    if version.count(_SITES_HOLE) != 1:  # a text of the record holds it: go one by one
+        raise ValidationFailed(
+            code="record_unprepared", field="record", message=_("cannot be saved in bulk")
+        )
+    text = study_text(
+        titles=[record.public_title, record.public_title_en, record.acronym],
+        texts=[record.scientific_title, record.summary_sv, record.summary_en],
+        keywords=list(record.keywords),
+        interventions=[i.name for i in record.interventions],
+        sponsor=record.primary_sponsor_name,
+        conditions=[(c.name, c.icd10) for c in record.conditions],
+    )
+    return Prepared(area, version, text)
 
 
 def _existing_study(record: StudyRecord) -> Study | None:
@@ -505,12 +573,14 @@ def records_apply(
     reason: str,
     publish: bool = False,
     matcher: OrganisationMatcher | None = None,
+    prepared: list[Prepared | None] | None = None,
 ) -> list[ApplyResult | DomainError]:
     """Apply many records: new studies in bulk, the rest one by one; each all or nothing.
 
     Records whose identifiers no study holds (and no other record in the batch repeats) are
     created together in one transaction; if that fails, every record of the batch goes
     through `record_apply` on its own, so one bad record never takes others with it.
+    `prepared` may carry each record's `record_prepare` (computed here when missing).
     """
     matcher = matcher or OrganisationMatcher()
     results: list[ApplyResult | DomainError | None] = [None] * len(records)
@@ -532,6 +602,7 @@ def records_apply(
             with transaction.atomic():
                 studies = _create_many(
                     [records[i] for i in fresh],
+                    [prepared[i] if prepared else None for i in fresh],
                     by=by,
                     reason=reason,
                     publish=publish,
@@ -553,8 +624,24 @@ def records_apply(
     return [r for r in results if r is not None]
 
 
+def _site_version(site: _NewSite, codes: dict[int, str]) -> dict[str, Any]:
+    """A site of a new study as its version record has it."""
+    organisation = site.organisation
+    return SiteRecord.model_construct(
+        organisation=organisation.name,
+        city=organisation.city,
+        postal_code=organisation.postal_code,
+        country=organisation.country,
+        region=codes.get(site.region_id) if site.region_id else None,
+        latitude=organisation.latitude,
+        longitude=organisation.longitude,
+        **{f: getattr(site, f) for f in _SITE_FIELDS},
+    ).model_dump(mode="json")
+
+
 def _create_many(
     records: list[StudyRecord],
+    prepared: list[Prepared | None],
     *,
     by: User | None,
     reason: str,
@@ -564,10 +651,12 @@ def _create_many(
     now = timezone.now()
     regions = {r.code: r for r in Region.objects.all()}
     codes = {r.pk: r.code for r in regions.values()}
+    known = frozenset(regions)
     ours = set(node_regions().values_list("pk", flat=True))
+    readied = [p or record_prepare(r, known) for p, r in zip(prepared, records, strict=True)]
     studies: list[Study] = []
     study_sites: list[list[_NewSite]] = []
-    for record in records:
+    for record, ready in zip(records, readied, strict=True):
         study = Study(
             state=record.state or (StudyState.PUBLISHED if publish else StudyState.SUBMITTED),
             source=record.source,
@@ -578,9 +667,7 @@ def _create_many(
         )
         for field in _SCALARS:
             setattr(study, field, _dump(getattr(record, field)))
-        study.therapeutic_area = record.therapeutic_area or derive_therapeutic_area(
-            [c.icd10 for c in record.conditions]
-        )
+        study.therapeutic_area = ready.therapeutic_area
         by_organisation: dict[int, _NewSite] = {}
         for item in record.sites:
             organisation, _created = matcher.match(item)
@@ -668,22 +755,9 @@ def _create_many(
                 by.pk if by is not None else None,
                 now,
                 reason,
-                _record_from_items(
-                    study,
-                    identifiers=[
-                        i
-                        if i.region in regions or i.region is None
-                        else i.model_copy(update={"region": None})
-                        for i in record.identifiers
-                    ],
-                    conditions=record.conditions,
-                    interventions=record.interventions,
-                    outcomes=record.outcomes,
-                    sites=sites,
-                    regions=codes,
-                ).model_dump(mode="json", exclude={"id", "state", "source"}),
+                ready.version_with([_site_version(site, codes) for site in sites]),
             )
-            for (study, record), sites in zip(pairs, study_sites, strict=True)
+            for study, ready, sites in zip(studies, readied, study_sites, strict=True)
             if study.state in PUBLIC_STATES
         ),
     )
@@ -694,15 +768,11 @@ def _create_many(
         reason=reason,
         changes=[{"source": [None, s.source]} for s in studies],
     )
-    for (study, record), sites in zip(pairs, study_sites, strict=True):
-        # What was just written, as if prefetched, so the index reads it without queries:
-        # the search index reads only names and codes of conditions and interventions.
-        study._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "sites": sites,
-            "conditions": record.conditions,
-            "interventions": record.interventions,
-        }
-    search_index_loaded(studies)
+    for study, sites in zip(studies, study_sites, strict=True):
+        # The sites just written, as if prefetched, so the index reads them without queries
+        # (the study's own texts come prepared).
+        study._prefetched_objects_cache = {"sites": sites}  # type: ignore[attr-defined]
+    search_index_loaded(studies, [ready.text for ready in readied])
     for study in studies:
         # The cached rows were written without reading back their ids: forget them.
         study._prefetched_objects_cache = {}  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -60,15 +61,66 @@ Row = tuple[Any, ...]
 Rows = tuple[Row, Row, list[Row], list[Row]]
 
 
-def _entry_rows(study: Study) -> Rows:
-    sites = list(study.sites.all())
+@dataclass(frozen=True)
+class StudyText:
+    """What the index keeps of a study's own texts, folded: the part of its entry that needs
+    no database, so that an import can build it in its reading process (importers._ahead)."""
+
+    titles: str
+    conditions: str
+    document: str  # without the sites, which the index adds
+    keys: tuple[str, ...]
+
+
+def study_text(
+    *,
+    titles: list[str],
+    texts: list[str],
+    keywords: list[Any],
+    interventions: list[str],
+    sponsor: str,
+    conditions: list[tuple[str, str]],
+) -> StudyText:
+    """The folded texts of a study: its titles, the rest of its texts, keywords, interventions,
+    sponsor and conditions (name, ICD-10 code)."""
     condition_parts: list[str] = []
-    for condition in study.conditions.all():
-        condition_parts.append(condition.name)
-        if condition.icd10:
-            condition_parts.extend([icd10_token(condition.icd10), icd10_name(condition.icd10)])
-            if "." in condition.icd10:
-                condition_parts.append(icd10_token(condition.icd10.split(".")[0]))
+    for name, code in conditions:
+        condition_parts.append(name)
+        if code:
+            condition_parts.extend([icd10_token(code), icd10_name(code)])
+            if "." in code:
+                condition_parts.append(icd10_token(code.split(".")[0]))
+    folded_conditions = fold(" ".join(condition_parts))
+    parts = [
+        *titles,
+        *texts,
+        " ".join(str(k) for k in keywords),
+        " ".join(interventions),
+        sponsor,
+    ]
+    document = " ".join(part for part in (fold(" ".join(parts)), folded_conditions) if part)
+    keys = study_condition_keys(
+        names=[name for name, _code in conditions],
+        codes=[code for _name, code in conditions if code],
+        keywords=[k for k in keywords if isinstance(k, str)],
+    )
+    return StudyText(fold(" ".join(titles)), folded_conditions, document, tuple(sorted(keys)))
+
+
+def study_text_of(study: Study) -> StudyText:
+    return study_text(
+        titles=[study.public_title, study.public_title_en, study.acronym],
+        texts=[study.scientific_title, study.summary_sv, study.summary_en],
+        keywords=list(study.keywords or []),
+        interventions=[i.name for i in study.interventions.all()],
+        sponsor=study.primary_sponsor_name,
+        conditions=[(c.name, c.icd10) for c in study.conditions.all()],
+    )
+
+
+def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
+    sites = list(study.sites.all())
+    text = text or study_text_of(study)
     site_parts: list[str] = []
     region_codes: set[str] = set()
     for site in sites:
@@ -81,28 +133,11 @@ def _entry_rows(study: Study) -> Rows:
             site_parts.append(org.municipality.name)
     if not region_codes and study.lead_region is not None:
         region_codes.add(study.lead_region.code)
-    titles = fold(" ".join([study.public_title, study.public_title_en, study.acronym]))
-    conditions = fold(" ".join(condition_parts))
-    document = fold(
-        " ".join(
-            [
-                study.public_title,
-                study.public_title_en,
-                study.acronym,
-                study.scientific_title,
-                study.summary_sv,
-                study.summary_en,
-                " ".join(str(k) for k in study.keywords or []),
-                " ".join(i.name for i in study.interventions.all()),
-                study.primary_sponsor_name,
-                conditions,
-                " ".join(site_parts),
-            ]
-        )
-    )
+    folded_sites = fold(" ".join(site_parts))
+    document = " ".join(part for part in (text.document, folded_sites) if part)
     entry = (
         study.pk,
-        _padded(titles),
+        _padded(text.titles),
         study.overall_status,
         study.overall_status in RECRUITING_STATUSES,
         study.phase,
@@ -131,16 +166,11 @@ def _entry_rows(study: Study) -> Rows:
         )
         for site in sites
     ]
-    text = (study.pk, _padded(document), _padded(conditions))
-    keys = study_condition_keys(
-        names=[c.name for c in study.conditions.all()],
-        codes=[c.icd10 for c in study.conditions.all() if c.icd10],
-        keywords=[k for k in study.keywords or [] if isinstance(k, str)],
-    )
+    text_row = (study.pk, _padded(document), _padded(text.conditions))
     named = dict(zip(ENTRY_FIELDS, entry, strict=True))
     fits = [named[field] for field in CONDITION_FIELDS[2:]]  # the entry's, repeated
-    condition_rows = [(study.pk, key, *fits) for key in sorted(keys)]
-    return entry, text, site_rows, condition_rows
+    condition_rows = [(study.pk, key, *fits) for key in text.keys]
+    return entry, text_row, site_rows, condition_rows
 
 
 def _studies(ids: Iterable[int] | None = None) -> Iterable[Study]:
@@ -159,8 +189,13 @@ def _studies(ids: Iterable[int] | None = None) -> Iterable[Study]:
     ).order_by("pk")
 
 
-def _write(studies: list[Study], removed: list[int]) -> int:
-    built = [_entry_rows(study) for study in studies]
+def _write(
+    studies: list[Study], removed: list[int], texts: list[StudyText | None] | None = None
+) -> int:
+    built = [
+        _entry_rows(study, text)
+        for study, text in zip(studies, texts or [None] * len(studies), strict=True)
+    ]
     ids = [study.pk for study in studies] + removed
     SearchCondition.objects.filter(entry_id__in=ids).delete()
     SearchSite.objects.filter(entry_id__in=ids).delete()
@@ -193,10 +228,13 @@ def search_index_study(study_id: int) -> None:
 
 
 @transaction.atomic
-def search_index_loaded(studies: list[Study]) -> None:
+def search_index_loaded(studies: list[Study], texts: list[StudyText] | None = None) -> None:
     """Index public studies whose sites (with organisation, municipality and region),
-    conditions and interventions the caller already holds as prefetched relations."""
-    _write([study for study in studies if study.is_public], [])
+    conditions and interventions the caller already holds as prefetched relations, or whose
+    texts it gives (`study_text`, one per study)."""
+    given: list[StudyText | None] = list(texts) if texts else [None] * len(studies)
+    public = [(study, text) for study, text in zip(studies, given, strict=True) if study.is_public]
+    _write([study for study, _text in public], [], [text for _study, text in public])
 
 
 @transaction.atomic

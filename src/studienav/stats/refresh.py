@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from studienav.core.bulk import planner_statistics_refresh
 from studienav.core.selectors import node_regions
 from studienav.registry.models import (
     PUBLIC_STATES,
@@ -172,6 +173,11 @@ def facts_refresh(*, full: bool = False, study_ids: list[int] | None = None) -> 
     """
     last = FactRefresh.objects.filter(finished_at__isnull=False).first()
     run = FactRefresh.objects.create(full=full or last is None)
+    if run.full:
+        # The registry may have grown in bulk since the planner last looked (imports, a new
+        # node): without fresh statistics PostgreSQL plans the per-site starts for a handful
+        # of studies and takes many minutes at 500,000.
+        planner_statistics_refresh(Study, Site, EnrolmentReport)
     if study_ids is None and not run.full and last is not None:
         study_ids = _changed_since(last.started_at)
     ids = None if run.full else sorted(set(study_ids or []))

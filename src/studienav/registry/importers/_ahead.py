@@ -9,13 +9,19 @@ connection is untouched. Errors keep their meaning: a record that cannot be read
 as a rejected `ParsedRecord`, a file that turns unreadable half way raises `ImportFileError`
 after the records before it, anything else raises here as in a plain read.
 
-Small files, and platforms without `fork`, read in this process as before.
+The reading process also computes what the writing process would otherwise compute for each
+new study without the database (`records.record_prepare`: the version record's content and
+the search texts), which moves about a fifth of the writing process's work to the other core.
+
+Small files, and platforms without `fork`, read in this process as before (the writing
+process then prepares each record itself).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue as queues
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,16 +29,20 @@ from typing import Any
 from studienav.registry.importers._common import ImportFileError, ParsedRecord
 
 Read = Callable[[Path], Iterator[ParsedRecord]]
+Prepare = Callable[[ParsedRecord], None]
 
 LARGE = 4_000_000  # bytes: below this the second process costs more than it saves
 CHUNK = 50  # records a message
-AHEAD = 8  # messages in flight
+AHEAD = 8  # messages in flight from the reading process
+RECEIVED = 4  # messages taken off the pipe, waiting for the writing process
 
 
-def _produce(read: Read, path: Path, out: Any) -> None:
+def _produce(read: Read, path: Path, out: Any, prepare: Prepare | None) -> None:
     chunk: list[ParsedRecord] = []
     try:
         for parsed in read(path):
+            if prepare is not None:
+                prepare(parsed)
             chunk.append(parsed)
             if len(chunk) >= CHUNK:
                 out.put(("records", chunk))
@@ -50,23 +60,44 @@ class ReadFailed(RuntimeError):
     """The reading process failed for a reason that is not about the file's content."""
 
 
-def read_ahead(read: Read, path: Path) -> Iterator[ParsedRecord]:
-    """The records of `read(path)`, read in a second process when the file is large."""
+def _receive(inbox: Any, reader: Any, received: queues.Queue[Any], stop: threading.Event) -> None:
+    """In a thread of the writing process: take the messages off the pipe as they come, so the
+    reading process goes on while this one writes (its pipe would otherwise fill and stop it)."""
+    while not stop.is_set():
+        try:
+            message = inbox.get(timeout=1)
+        except queues.Empty:
+            if not reader.is_alive():
+                message = ("failed", f"the reading process ended ({reader.exitcode})")
+            else:
+                continue
+        while not stop.is_set():
+            try:
+                received.put(message, timeout=1)
+                break
+            except queues.Full:
+                continue
+        if message[0] != "records":
+            return
+
+
+def read_ahead(read: Read, path: Path, prepare: Prepare | None = None) -> Iterator[ParsedRecord]:
+    """The records of `read(path)`, read in a second process when the file is large; there
+    `prepare` also runs on each (work of the writing process that needs no database)."""
     if path.stat().st_size < LARGE or "fork" not in multiprocessing.get_all_start_methods():
         yield from read(path)
         return
     context = multiprocessing.get_context("fork")
     inbox = context.Queue(maxsize=AHEAD)
-    reader = context.Process(target=_produce, args=(read, path, inbox), daemon=True)
+    reader = context.Process(target=_produce, args=(read, path, inbox, prepare), daemon=True)
     reader.start()
+    received: queues.Queue[Any] = queues.Queue(maxsize=RECEIVED)
+    stop = threading.Event()
+    receiver = threading.Thread(target=_receive, args=(inbox, reader, received, stop), daemon=True)
+    receiver.start()
     try:
         while True:
-            try:
-                kind, payload = inbox.get(timeout=1)
-            except queues.Empty:
-                if not reader.is_alive():
-                    raise ReadFailed(f"the reading process ended ({reader.exitcode})") from None
-                continue
+            kind, payload = received.get()
             if kind == "records":
                 yield from payload
             elif kind == "done":
@@ -77,6 +108,8 @@ def read_ahead(read: Read, path: Path) -> Iterator[ParsedRecord]:
             else:
                 raise ReadFailed(payload)
     finally:
+        stop.set()
+        receiver.join()
         if reader.is_alive():
             reader.terminate()
         reader.join()

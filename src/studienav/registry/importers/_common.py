@@ -6,13 +6,16 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from studienav.core.errors import DomainError
 from studienav.registry.schema import StudyRecord, record_errors
+
+if TYPE_CHECKING:
+    from studienav.registry.records import Prepared
 
 
 class ImportFileError(DomainError):
@@ -28,6 +31,7 @@ class ParsedRecord:
     number: int
     record: StudyRecord | None = None
     errors: list[tuple[str, str]] = field(default_factory=list)
+    prepared: Prepared | None = None  # records.record_prepare, when the reader computed it
 
 
 def build(number: int, make: Callable[[], dict[str, Any]]) -> ParsedRecord:
@@ -55,6 +59,12 @@ def numbered(items: Iterator[Any], start: int = 1) -> Iterator[tuple[int, Any]]:
 
 # A list item's marker at the start of a line: `-`, `*`, `+`, `•` and kin, then a space.
 _BULLET = re.compile(r"^[-*+\u2022\u2023\u2043\u25aa\u25e6\u00b7](?:\s+|$)")
+_BULLET_MARKS = frozenset("-*+\u2022\u2023\u2043\u25aa\u25e6\u00b7")
+
+
+def _unbulleted(line: str) -> str:
+    """A stripped line without its bullet marker (the regex only when it can match)."""
+    return _BULLET.sub("", line) if line[:1] in _BULLET_MARKS else line
 
 
 def text(value: Any) -> str:
@@ -74,10 +84,10 @@ def text(value: Any) -> str:
         return "true" if value else "false"
     raw = str(value)
     if "\n" not in raw and "\r" not in raw:
-        return " ".join(_BULLET.sub("", raw.strip()).split())
+        return " ".join(_unbulleted(raw.strip()).split())
     paragraphs = []
     for part in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        paragraph = " ".join(_BULLET.sub("", part.strip()).split())
+        paragraph = " ".join(_unbulleted(part.strip()).split())
         if paragraph:
             paragraphs.append(paragraph)
     return "\n\n".join(paragraphs)
@@ -112,7 +122,8 @@ _NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s")
 
 def line(value: Any) -> str:
     """A one-line string (titles, names): whitespace collapsed."""
-    return " ".join(text(value).split())
+    collapsed = text(value)
+    return " ".join(collapsed.split()) if "\n" in collapsed else collapsed
 
 
 def clip(value: str, length: int) -> str:
@@ -129,9 +140,12 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_NOT_KEY = re.compile(r"[^A-Z0-9]+")
+
+
 def enum_key(value: Any) -> str:
     """`Active, not recruiting` -> `ACTIVE_NOT_RECRUITING` (v2, classic and XML spellings)."""
-    return re.sub(r"[^A-Z0-9]+", "_", text(value).upper()).strip("_")
+    return _NOT_KEY.sub("_", text(value).upper()).strip("_")
 
 
 _MONTH_NAMES = (
