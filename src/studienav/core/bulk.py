@@ -172,3 +172,7 @@ def planner_statistics_refresh(*models_: type[models.Model]) -> None:
             cursor.execute("PRAGMA analysis_limit=1000")
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        if connection.vendor == "sqlite":
+            # Back to whole-table analysis for the connection's later ANALYZE (the statistics'
+            # fact tables need exact figures to pick their covering indexes).
+            cursor.execute("PRAGMA analysis_limit=0")
