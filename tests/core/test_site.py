@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,25 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         ALLOWED_HOSTS="studier.example.se",
         PARTICIPATION_KEYS=Fernet.generate_key().decode(),
         PARTICIPATION_HASH_KEY="h" * 40,
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_check_deploy_warns_when_each_worker_has_its_own_cache(tmp_path: Path) -> None:
+    done = _run_studienav(
+        "check",
+        "--deploy",
+        tmp_path=tmp_path,
+        DEBUG="0",
+        SECRET_KEY="k" * 20 + "-Uu7x9Qm2vLp3Ws8Zr4Tn6Yb1Hc5Jd0Ke",
+        ALLOWED_HOSTS="studier.example.se",
+        PARTICIPATION_KEYS=Fernet.generate_key().decode(),
+        PARTICIPATION_HASH_KEY="h" * 40,
+        CACHE_URL="locmemcache://",
+    )
+    assert "studienav.W001" in done.stdout + done.stderr
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
@@ -123,3 +140,30 @@ def test_production_refuses_to_start_without_participation_keys(tmp_path: Path) 
     )
     assert done.returncode != 0
     assert "PARTICIPATION_KEYS" in done.stderr
+
+
+def test_the_documented_shared_cache_counts_across_processes(tmp_path: Path) -> None:
+    """CACHE_URL=redis://... (docs/operations.md): a one-time link used in one worker is used
+    for every other; the machine's Redis stands in for the node's."""
+    key = f"test-shared-{uuid.uuid4().hex}"
+    script = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        f"print(cache.add({key!r}, 1, 30))"
+    )
+    outcomes = []
+    for _worker in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env={
+                **os.environ,
+                "CACHE_URL": "redis://127.0.0.1:6379/15",
+                "STUDIENAV_VAR_DIR": str(tmp_path),
+            },
+            capture_output=True,
+            text=True,
+        )
+        if "Connection refused" in done.stderr or "Error 111" in done.stderr:
+            pytest.skip("no Redis on this machine")
+        assert done.returncode == 0, done.stderr
+        outcomes.append(done.stdout.strip())
+    assert outcomes == ["True", "False"]
