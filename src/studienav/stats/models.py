@@ -67,8 +67,6 @@ class StudyFact(models.Model):
             ),
             models.Index(fields=["region", "start_year", "end_year", "is_completed"]),
             models.Index(fields=["study_id"]),
-            models.Index(fields=["region", "sponsor_type"]),
-            models.Index(fields=["region", "study_type"]),
             # Covering a filtered chart read from the facts: the combinations the filters
             # allow, then everything a count per year and breakdown needs (combos.py). No
             # range column right after (dims, region): SQLite 3.40 (Debian 12) seeks a long IN
