@@ -79,19 +79,22 @@ def _run_studienav(*args: str, tmp_path: Path, **extra: str) -> subprocess.Compl
     )
 
 
+def _production(**extra: str) -> dict[str, str]:
+    """The settings docs/operations.md gives production (test keys)."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-Uu7x9Qm2vLp3Ws8Zr4Tn6Yb1Hc5Jd0Ke",
+        "ALLOWED_HOSTS": "studier.example.se",
+        "PARTICIPATION_KEYS": Fernet.generate_key().decode(),
+        "PARTICIPATION_HASH_KEY": "h" * 40,
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
+        **extra,
+    }
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     done = _run_studienav(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        tmp_path=tmp_path,
-        DEBUG="0",
-        SECRET_KEY="k" * 20 + "-Uu7x9Qm2vLp3Ws8Zr4Tn6Yb1Hc5Jd0Ke",
-        ALLOWED_HOSTS="studier.example.se",
-        PARTICIPATION_KEYS=Fernet.generate_key().decode(),
-        PARTICIPATION_HASH_KEY="h" * 40,
-        CACHE_URL="redis://127.0.0.1:6379/1",
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **_production()
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
@@ -99,15 +102,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
 
 def test_check_deploy_warns_when_each_worker_has_its_own_cache(tmp_path: Path) -> None:
     done = _run_studienav(
-        "check",
-        "--deploy",
-        tmp_path=tmp_path,
-        DEBUG="0",
-        SECRET_KEY="k" * 20 + "-Uu7x9Qm2vLp3Ws8Zr4Tn6Yb1Hc5Jd0Ke",
-        ALLOWED_HOSTS="studier.example.se",
-        PARTICIPATION_KEYS=Fernet.generate_key().decode(),
-        PARTICIPATION_HASH_KEY="h" * 40,
-        CACHE_URL="locmemcache://",
+        "check", "--deploy", tmp_path=tmp_path, **_production(CACHE_URL="locmemcache://")
     )
     assert "studienav.W001" in done.stdout + done.stderr
 

@@ -101,10 +101,6 @@ def region_codes() -> dict[int, str]:
     return dict(Region.objects.values_list("pk", "code"))
 
 
-def region_codes_known() -> frozenset[str]:
-    return frozenset(Region.objects.values_list("code", flat=True))
-
-
 def _record_from_items(
     study: Study,
     *,
@@ -126,21 +122,20 @@ def _record_from_items(
         conditions=conditions,
         interventions=interventions,
         outcomes=outcomes,
-        sites=[
-            SiteRecord.model_construct(
-                organisation=site.organisation.name,
-                city=site.organisation.city,
-                postal_code=site.organisation.postal_code,
-                country=site.organisation.country,
-                region=regions.get(site.region_id) if site.region_id else None,
-                latitude=site.organisation.latitude,
-                longitude=site.organisation.longitude,
-                **{f: getattr(site, f) for f in _SITE_FIELDS},
-            )
-            for site in sites
-        ],
+        sites=[_site_record(site, regions) for site in sites],
     )
     return StudyRecord.model_construct(**data)
+
+
+def _site_record(site: Site | _NewSite, regions: dict[int, str]) -> SiteRecord:
+    """A site as its record has it: the organisation's name and place, the site's own fields."""
+    return SiteRecord.model_construct(
+        **{
+            **_site_identity(site.organisation, regions),
+            "region": regions.get(site.region_id) if site.region_id else None,
+        },
+        **{f: getattr(site, f) for f in _SITE_FIELDS},
+    )
 
 
 def _record_from_rows(
@@ -282,11 +277,8 @@ def record_prepare(record: StudyRecord, region_codes: frozenset[str]) -> Prepare
             code="record_unprepared", field="record", message=_("cannot be saved in bulk")
         )
     text = study_text(
-        titles=[record.public_title, record.public_title_en, record.acronym],
-        texts=[record.scientific_title, record.summary_sv, record.summary_en],
-        keywords=list(record.keywords),
+        record,
         interventions=[i.name for i in record.interventions],
-        sponsor=record.primary_sponsor_name,
         conditions=[(c.name, c.icd10) for c in record.conditions],
     )
     return Prepared(area, version, text)
@@ -624,21 +616,6 @@ def records_apply(
     return [r for r in results if r is not None]
 
 
-def _site_version(site: _NewSite, codes: dict[int, str]) -> dict[str, Any]:
-    """A site of a new study as its version record has it."""
-    organisation = site.organisation
-    return SiteRecord.model_construct(
-        organisation=organisation.name,
-        city=organisation.city,
-        postal_code=organisation.postal_code,
-        country=organisation.country,
-        region=codes.get(site.region_id) if site.region_id else None,
-        latitude=organisation.latitude,
-        longitude=organisation.longitude,
-        **{f: getattr(site, f) for f in _SITE_FIELDS},
-    ).model_dump(mode="json")
-
-
 def _create_many(
     records: list[StudyRecord],
     prepared: list[Prepared | None],
@@ -755,7 +732,9 @@ def _create_many(
                 by.pk if by is not None else None,
                 now,
                 reason,
-                ready.version_with([_site_version(site, codes) for site in sites]),
+                ready.version_with(
+                    [_site_record(site, codes).model_dump(mode="json") for site in sites]
+                ),
             )
             for study, ready, sites in zip(studies, readied, study_sites, strict=True)
             if study.state in PUBLIC_STATES

@@ -14,6 +14,7 @@ from studienav.core.bulk import planner_statistics_refresh, rows_insert
 from studienav.participation.matching import study_condition_keys
 from studienav.registry.icd10 import icd10_name
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
+from studienav.registry.schema import StudyRecord
 from studienav.registry.selectors import studies_public
 from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
 from studienav.search.text import fold, icd10_token
@@ -73,16 +74,12 @@ class StudyText:
 
 
 def study_text(
-    *,
-    titles: list[str],
-    texts: list[str],
-    keywords: list[Any],
-    interventions: list[str],
-    sponsor: str,
-    conditions: list[tuple[str, str]],
+    study: Study | StudyRecord, *, interventions: list[str], conditions: list[tuple[str, str]]
 ) -> StudyText:
-    """The folded texts of a study: its titles, the rest of its texts, keywords, interventions,
-    sponsor and conditions (name, ICD-10 code)."""
+    """The folded texts of a study, or of a record of one (the same names): titles, summaries,
+    keywords, interventions, sponsor and conditions (name, ICD-10 code)."""
+    keywords = list(study.keywords or [])
+    titles = [study.public_title, study.public_title_en, study.acronym]
     condition_parts: list[str] = []
     for name, code in conditions:
         condition_parts.append(name)
@@ -93,10 +90,12 @@ def study_text(
     folded_conditions = fold(" ".join(condition_parts))
     parts = [
         *titles,
-        *texts,
+        study.scientific_title,
+        study.summary_sv,
+        study.summary_en,
         " ".join(str(k) for k in keywords),
         " ".join(interventions),
-        sponsor,
+        study.primary_sponsor_name,
     ]
     document = " ".join(part for part in (fold(" ".join(parts)), folded_conditions) if part)
     keys = study_condition_keys(
@@ -107,20 +106,13 @@ def study_text(
     return StudyText(fold(" ".join(titles)), folded_conditions, document, tuple(sorted(keys)))
 
 
-def study_text_of(study: Study) -> StudyText:
-    return study_text(
-        titles=[study.public_title, study.public_title_en, study.acronym],
-        texts=[study.scientific_title, study.summary_sv, study.summary_en],
-        keywords=list(study.keywords or []),
-        interventions=[i.name for i in study.interventions.all()],
-        sponsor=study.primary_sponsor_name,
-        conditions=[(c.name, c.icd10) for c in study.conditions.all()],
-    )
-
-
 def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
     sites = list(study.sites.all())
-    text = text or study_text_of(study)
+    text = text or study_text(
+        study,
+        interventions=[i.name for i in study.interventions.all()],
+        conditions=[(c.name, c.icd10) for c in study.conditions.all()],
+    )
     site_parts: list[str] = []
     region_codes: set[str] = set()
     for site in sites:

@@ -28,12 +28,9 @@ AXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("phase", tuple(Phase.values)),
     ("therapeutic_area", ("", *TherapeuticArea.values)),
 )
-CARE_FIELDS = ("in_hospital_care", "in_primary_care", "in_dental_care")
-CARE_SETTINGS = {
-    CareSetting.HOSPITAL.value: 1,
-    CareSetting.PRIMARY_CARE.value: 2,
-    CareSetting.DENTAL_CARE.value: 4,
-}
+# Care settings as bits of one number (here and in FigureCount.care), and their columns.
+CARE_BITS = {CareSetting.HOSPITAL: 1, CareSetting.PRIMARY_CARE: 2, CareSetting.DENTAL_CARE: 4}
+CARE_FIELDS = {1: "in_hospital_care", 2: "in_primary_care", 4: "in_dental_care"}
 _CARE_WIDTH = 8  # three flags
 
 
@@ -61,7 +58,7 @@ def dims_sql(alias: str) -> str:
     for (name, values), multiplier in zip(AXES, MULTIPLIERS, strict=True):
         cases = " ".join(f"WHEN '{value}' THEN {i}" for i, value in enumerate(values))
         parts.append(f"(CASE {alias}.{name} {cases} ELSE {len(values)} END) * {multiplier}")
-    for field, bit in zip(CARE_FIELDS, (1, 2, 4), strict=True):
+    for bit, field in CARE_FIELDS.items():
         parts.append(f"(CASE WHEN {alias}.{field} THEN {bit} ELSE 0 END)")
     return " + ".join(parts)
 
@@ -79,7 +76,7 @@ def dims_matching(filters: Any) -> list[int] | None:
     if not any(chosen) and not care:
         return None
     axes = [_choices(value, values) for value, (_name, values) in zip(chosen, AXES, strict=True)]
-    bit = CARE_SETTINGS.get(care, 0)
+    bit = next((bit for setting, bit in CARE_BITS.items() if setting == care), 0)
     cares = [c for c in range(_CARE_WIDTH) if c & bit] if care else list(range(_CARE_WIDTH))
     return sorted(
         sum(i * m for i, m in zip(combination, MULTIPLIERS, strict=True)) + c
@@ -95,6 +92,6 @@ def dims_decode(dims: int) -> dict[str, Any]:
     for (name, values), multiplier in zip(AXES, MULTIPLIERS, strict=True):
         index = dims // multiplier % _width(values)
         decoded[name] = values[index] if index < len(values) else ""
-    for field, bit in zip(CARE_FIELDS, (1, 2, 4), strict=True):
+    for bit, field in CARE_FIELDS.items():
         decoded[field] = bool(dims & bit)
     return decoded

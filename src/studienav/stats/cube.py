@@ -26,6 +26,7 @@ from studienav.registry.models import (
     StudyType,
     TherapeuticArea,
 )
+from studienav.stats.combos import CARE_BITS, CARE_FIELDS
 from studienav.stats.definitions import FIRST_YEAR
 from studienav.stats.framework import Filters
 from studienav.stats.models import EnrolmentFact, FactRefresh, FigureCount, StudyFact
@@ -41,8 +42,6 @@ DIMENSIONS: dict[str, int] = {
 }
 # A level keeps at most this many combinations of values: its rows stay few per year and region.
 MAX_COMBINATIONS = 210
-CARE_BITS = {CareSetting.HOSPITAL: 1, CareSetting.PRIMARY_CARE: 2, CareSetting.DENTAL_CARE: 4}
-CARE_FIELDS = {1: "in_hospital_care", 2: "in_primary_care", 4: "in_dental_care"}
 COLUMNS = (
     "study_type",
     "sponsor_type",

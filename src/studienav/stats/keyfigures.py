@@ -160,21 +160,25 @@ def _actuals_as_refreshed(as_of: date, years: list[int], region_ids: list[int]) 
     return actuals
 
 
+def _asked(year: int, today: date) -> tuple[tuple[date, list[int]], tuple[date, list[int]] | None]:
+    """What the figures of a year read: the actuals on its reference day over the trend's
+    years, and those of a month ago (when still in the same year) for the change."""
+    years = list(range(max(FIRST_YEAR, year - TREND_YEARS + 1), year + 1))
+    month_ago = today - timedelta(days=30)
+    earlier = (month_ago, [year]) if month_ago.year == year else None
+    return (reference_day(year, today), years), earlier
+
+
 def actuals_keep(run: FactRefresh, *, today: date) -> None:
     """Compute this year's key figures (as the dashboard asks for them) into the refresh's row."""
     region_ids = [r.pk for r in node_regions()]
-    year = today.year
-    years = list(range(max(FIRST_YEAR, year - TREND_YEARS + 1), year + 1))
-    asked = [(reference_day(year, today), years)]
-    month_ago = today - timedelta(days=30)
-    if month_ago.year == year:
-        asked.append((month_ago, [year]))
+    now, earlier = _asked(today.year, today)
     run.actuals = {
-        _actuals_key(as_of, wanted, region_ids): [
-            [region, year_, values]
-            for (region, year_), values in _actuals(as_of, wanted, region_ids).items()
+        _actuals_key(as_of, years, region_ids): [
+            [region, year, values]
+            for (region, year), values in _actuals(as_of, years, region_ids).items()
         ]
-        for as_of, wanted in asked
+        for as_of, years in [now, *([earlier] if earlier else [])]
     }
 
 
@@ -186,12 +190,10 @@ def _value(actuals: Actuals, region_id: int | None, year: int, key: str) -> int 
 def key_figures(*, year: int, today: date, regions: list[Region]) -> list[RegionKeyFigures]:
     """Actual against target for each region and the node, trend over years, change in a month."""
     region_ids = [r.pk for r in regions]
-    years = list(range(max(FIRST_YEAR, year - TREND_YEARS + 1), year + 1))
-    now = _actuals_as_refreshed(reference_day(year, today), years, region_ids)
-    month_ago = today - timedelta(days=30)
-    earlier = (
-        _actuals_as_refreshed(month_ago, [year], region_ids) if month_ago.year == year else None
-    )
+    asked_now, asked_earlier = _asked(year, today)
+    years = asked_now[1]
+    now = _actuals_as_refreshed(*asked_now, region_ids)
+    earlier = _actuals_as_refreshed(*asked_earlier, region_ids) if asked_earlier else None
     targets = {(t.region_id, t.year): t for t in Target.objects.filter(year=year)}
     node_targets: dict[str, int | None] = {}
     for key, _label in KEYS[:3]:

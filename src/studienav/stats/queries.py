@@ -23,15 +23,11 @@ from studienav.registry.models import (
     TherapeuticArea,
 )
 from studienav.stats import cube
-from studienav.stats.combos import AXES, CARE_FIELDS, dims_decode, dims_matching
+from studienav.stats.combos import AXES, CARE_BITS, CARE_FIELDS, dims_decode, dims_matching
 from studienav.stats.framework import BREAKDOWNS, Filters, Row, Table
 from studienav.stats.models import EnrolmentFact, StudyFact
 
-SETTING_FIELDS = {
-    CareSetting.HOSPITAL: "in_hospital_care",
-    CareSetting.PRIMARY_CARE: "in_primary_care",
-    CareSetting.DENTAL_CARE: "in_dental_care",
-}
+SETTING_FIELDS = {setting: CARE_FIELDS[bit] for setting, bit in CARE_BITS.items()}
 CHOICES: dict[str, Any] = {
     "study_type": StudyType,
     "sponsor_type": SponsorType,
@@ -47,7 +43,7 @@ def _node_region_ids() -> list[int]:
     return list(node_regions().values_list("pk", flat=True))
 
 
-_DECODED = frozenset({*(name for name, _values in AXES), *CARE_FIELDS})
+_DECODED = frozenset({*(name for name, _values in AXES), *CARE_FIELDS.values()})
 
 
 def _dimension_filter(filters: Filters, years: Q) -> Q:

@@ -30,7 +30,7 @@ from studienav.registry.records import (
     record_apply,
     record_prepare,
     records_apply,
-    region_codes_known,
+    region_codes,
 )
 from studienav.registry.schema import FORMAT, StudyRecord
 from studienav.search.index import search_statistics_refresh
@@ -318,7 +318,7 @@ def import_file(
     except ImportFileError as error:
         return ImportReport(rejected=1, lines=[f"{label}: {error.message}"])
     return apply_parsed(
-        read_ahead(read, path, _Preparer(region_codes_known())),
+        read_ahead(read, path, _Preparer(frozenset(region_codes().values()))),
         label=label,
         reason=path.name,
         publish=publish,
