@@ -2,7 +2,8 @@
 API searches and study pages for a fixed time; requests a second, p50/p95 and errors.
 
 The server runs as docs/operations.md documents it: gunicorn with 4 workers of 2 threads,
-DEBUG=0 with the settings production requires (test keys here), static files collected, on
+DEBUG=0 with the settings production requires (test keys here), the machine's Redis as the
+shared cache (emptied first; BENCH_CACHE_URL overrides), static files collected, on
 127.0.0.1 and a free port. The clients send `X-Forwarded-Proto: https` as the TLS proxy in
 front of it would (BEHIND_PROXY=1). The API rate limit is off (API_RATE_LIMIT=0). Data: the
 database of DATABASE_URL, filled like bench_search (DEBUG=true to generate).
@@ -47,6 +48,8 @@ WORDS = [
 ]
 REGIONS = ["01", "03", "04", "05", "12", "14", "17", "18", "19", "20", "21", "25"]
 STATUSES = ["recruiting", "not_yet_recruiting", "completed"]
+# The shared cache production uses (docs/operations.md): the machine's Redis, its own database.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/2")
 
 
 def _free_port() -> int:
@@ -159,8 +162,16 @@ def _server_env(var_dir: Path) -> dict[str, str]:
         PARTICIPATION_HASH_KEY="bench-load-hash-key",
         API_RATE_LIMIT="0",
         LOG_LEVEL="WARNING",
+        CACHE_URL=CACHE_URL,
     )
     return env
+
+
+def _cache_empty() -> None:
+    """Start from an empty shared cache, so every run pays for its first searches alike."""
+    import redis
+
+    redis.Redis.from_url(CACHE_URL).flushdb()
 
 
 def _wait_ready(port: int, server: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -200,6 +211,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
             check=True,
         )
         port = _free_port()
+        _cache_empty()
         server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
                 sys.executable,
@@ -231,7 +243,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "database": connection.vendor,
         "studies_public": public,
         "setup": setup,
-        "server": f"gunicorn, {WORKERS} workers x {THREADS} threads, DEBUG=0",
+        "server": f"gunicorn, {WORKERS} workers x {THREADS} threads, DEBUG=0, cache {CACHE_URL}",
         "clients": CLIENTS,
         "duration_s": DURATION_S,
         "mix": "50% study pages, 25% results pages (sv/en), 25% API searches with facets",

@@ -181,6 +181,8 @@ OTP_TOTP_ISSUER = "studienav"
 # Registry and open API.
 CTGOV_API_URL: str = env.str("CTGOV_API_URL", default="https://clinicaltrials.gov/api/v2")
 API_RATE_LIMIT: int = env.int("API_RATE_LIMIT", default=600)
+# Seconds a search's answer is kept in a shared cache (until the index changes); 0: never.
+SEARCH_CACHE_SECONDS: int = env.int("SEARCH_CACHE_SECONDS", default=300)
 
 # Statistics: who may embed the charts, and the keys that sign national figures.
 STATS_EMBED_ORIGINS: list[str] = env.list("STATS_EMBED_ORIGINS", default=[])

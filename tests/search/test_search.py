@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.http import QueryDict
+from django.test import override_settings
 
 from studienav.core.errors import ValidationFailed
 from studienav.registry.models import Study, StudyState
@@ -243,6 +245,28 @@ def test_withdrawing_through_the_service_removes_the_study_from_search(
     assert found(q="astma") == []
 
 
+def test_place_names_match_from_a_word_start_only(make_study: StudyMaker) -> None:
+    vasteras = {
+        **UPPSALA_SITE,
+        "organisation": "Västmanlands sjukhus Västerås",
+        "city": "Västerås",
+        "region": "19",
+    }
+    asthma = make_study(public_title="Astma hos barn", sites=[UPPSALA_SITE])
+    elsewhere = make_study(public_title="Sömn och hälsa", sites=[vasteras])
+    # `astma` is inside `vastmanlands`: a place is found by its words, not by any substring.
+    assert found(q="astma") == [asthma.pk]
+    assert found(q="vasteras") == [elsewhere.pk]
+    assert found(q="västmanland") == [elsewhere.pk]
+
+
+def test_words_of_fewer_than_four_letters_match_whole_words(make_study: StudyMaker) -> None:
+    copd = make_study(public_title="Träning vid KOL")
+    make_study(public_title="Alkohol och sömn")
+    make_study(public_title="Kolesterol hos vuxna")
+    assert found(q="kol") == [copd.pk]
+
+
 def test_short_words_and_typos_combine_with_plain_words(make_study: StudyMaker) -> None:
     ms = make_study(public_title="Astma och MS hos vuxna")
     make_study(public_title="Astma hos barn")
@@ -307,3 +331,24 @@ def test_stemming_gives_the_same_words_from_many_threads() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         for together in pool.map(lambda _n: [stem(fold(w)) for w in words], range(64)):
             assert together == alone
+
+
+def test_a_kept_answer_is_not_used_once_the_index_changes(
+    make_study: StudyMaker,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    shared = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
+    with override_settings(CACHES={"default": {**shared, "LOCATION": str(tmp_path)}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = make_study(public_title="Astma hos barn")
+        assert found(q="astma", facets=True) == [first.pk]
+        # The same search again: only the page's studies are read (study, its conditions,
+        # identifiers and sites), not the matches or the counts.
+        with django_assert_max_num_queries(4):
+            again = study_search(SearchParams(q="astma", facets=True))
+        assert [s.pk for s in again.studies] == [first.pk] and again.total == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            second = make_study(public_title="Astma hos vuxna")
+        assert set(found(q="astma", facets=True)) == {first.pk, second.pk}

@@ -30,11 +30,16 @@ _PROCESS_LOCAL = (
 )
 
 
+def cache_is_shared() -> bool:
+    """Whether the default cache is one every worker sees (Redis, Memcached, the database)."""
+    return settings.CACHES["default"]["BACKEND"] not in _PROCESS_LOCAL
+
+
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Single-use links, rate limits and kept key figures live in the cache: with several
     workers (docs/operations.md runs four) it must be one they share."""
-    if settings.CACHES["default"]["BACKEND"] in _PROCESS_LOCAL:
+    if not cache_is_shared():
         return [
             Warning(
                 "The cache is each worker's own memory: single-use links could be used once "

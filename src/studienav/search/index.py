@@ -16,6 +16,7 @@ from studienav.registry.icd10 import icd10_name
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
 from studienav.registry.schema import StudyRecord
 from studienav.registry.selectors import studies_public
+from studienav.search.answers import search_changed
 from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
 from studienav.search.text import fold, icd10_token
 
@@ -55,7 +56,7 @@ ENTRY_FIELDS = (
     "start_on",
     "region_codes",
 )
-TEXT_FIELDS = ("entry", "document", "conditions")
+TEXT_FIELDS = ("entry", "document", "places", "conditions")
 SITE_FIELDS = ("entry", "organisation_id", "region_code", "latitude", "longitude", "is_recruiting")
 CONDITION_FIELDS = ("entry", "key", "is_recruiting", "min_age", "max_age", "sex")
 Row = tuple[Any, ...]
@@ -69,7 +70,7 @@ class StudyText:
 
     titles: str
     conditions: str
-    document: str  # without the sites, which the index adds
+    document: str  # without the sites: the index keeps their places apart
     keys: tuple[str, ...]
 
 
@@ -125,8 +126,7 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
             site_parts.append(org.municipality.name)
     if not region_codes and study.lead_region is not None:
         region_codes.add(study.lead_region.code)
-    folded_sites = fold(" ".join(site_parts))
-    document = " ".join(part for part in (text.document, folded_sites) if part)
+    places = fold(" ".join(site_parts))
     entry = (
         study.pk,
         _padded(text.titles),
@@ -158,7 +158,7 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
         )
         for site in sites
     ]
-    text_row = (study.pk, _padded(document), _padded(text.conditions))
+    text_row = (study.pk, _padded(text.document), _padded(places), _padded(text.conditions))
     named = dict(zip(ENTRY_FIELDS, entry, strict=True))
     fits = [named[field] for field in CONDITION_FIELDS[2:]]  # the entry's, repeated
     condition_rows = [(study.pk, key, *fits) for key in text.keys]
@@ -189,6 +189,7 @@ def _write(
         for study, text in zip(studies, texts or [None] * len(studies), strict=True)
     ]
     ids = [study.pk for study in studies] + removed
+    search_changed()
     SearchCondition.objects.filter(entry_id__in=ids).delete()
     SearchSite.objects.filter(entry_id__in=ids).delete()
     SearchText.objects.filter(entry_id__in=ids).delete()
@@ -205,10 +206,16 @@ def _write(
     )
     if _is_sqlite():
         with connection.cursor() as cursor:
-            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(pk,) for pk in ids])
+            deleted = [(pk,) for pk in ids]
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", deleted)
+            cursor.executemany("DELETE FROM search_places WHERE rowid = %s", deleted)
             cursor.executemany(
                 "INSERT INTO search_fts (rowid, document) VALUES (%s, %s)",
                 [(text[0], text[1]) for _entry, text, _sites, _keys in built],
+            )
+            cursor.executemany(
+                "INSERT INTO search_places (rowid, places) VALUES (%s, %s)",
+                [(text[0], text[2]) for _entry, text, _sites, _keys in built if text[2]],
             )
     return len(built)
 
@@ -247,9 +254,11 @@ def search_reindex() -> int:
     SearchSite.objects.all().delete()
     SearchText.objects.all().delete()
     SearchEntry.objects.all().delete()
+    search_changed()
     if _is_sqlite():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_fts")
+            cursor.execute("DELETE FROM search_places")
     ids = list(studies_public().order_by("pk").values_list("pk", flat=True))
     count = 0
     for start in range(0, len(ids), _BATCH):

@@ -1,8 +1,9 @@
 """The search index: one row per published study with folded text and its facet fields.
 
-Written only by `studienav.search.index`; on SQLite an FTS5 trigram table (`search_fts`,
-rowid = study id) indexes `document`, on PostgreSQL a pg_trgm GIN index and a tsvector column
-(Swedish and English configurations) on `search_searchtext` are added by the migrations.
+Written only by `studienav.search.index`. On SQLite FTS5 trigram tables index the text
+(`search_fts`, rowid = study id, over `document`) and the places (`search_places`); on
+PostgreSQL pg_trgm GIN indexes and a tsvector column (Swedish and English configurations) on
+`search_searchtext` are added by the migrations.
 `SearchCondition` holds the keys that matching people to studies looks up
 (`studienav.participation.matching`).
 """
@@ -40,7 +41,29 @@ class SearchEntry(models.Model):
     region_codes = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["is_recruiting", "study"])]
+        indexes = [
+            models.Index(fields=["is_recruiting", "study"]),
+            # What the filters and the facet counts read of a matching entry, without its row.
+            models.Index(
+                fields=[
+                    "study",
+                    "status",
+                    "is_recruiting",
+                    "phase",
+                    "study_type",
+                    "sponsor_type",
+                    "therapeutic_area",
+                    "sex",
+                    "healthy_volunteers",
+                    "in_hospital_care",
+                    "in_primary_care",
+                    "in_dental_care",
+                    "min_age",
+                    "max_age",
+                ],
+                name="searchentry_facets",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"search entry {self.study_id}"
@@ -53,6 +76,8 @@ class SearchText(models.Model):
         SearchEntry, on_delete=models.CASCADE, primary_key=True, related_name="text"
     )
     document = models.TextField(blank=True)
+    # The sites' organisations, towns and regions: matched from a word's start only.
+    places = models.TextField(blank=True)
     conditions = models.TextField(blank=True)
 
     def __str__(self) -> str:
@@ -62,7 +87,11 @@ class SearchText(models.Model):
 class SearchSite(models.Model):
     """A study's site as search sees it: region, organisation, place, recruiting or not."""
 
-    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="sites")
+    # Indexed by `entry_region_organisation` below, which holds what the region filter and
+    # the region and site facets read of a matching entry's sites, without the rows.
+    entry = models.ForeignKey(
+        SearchEntry, on_delete=models.CASCADE, related_name="sites", db_index=False
+    )
     organisation_id = models.BigIntegerField(db_index=True)
     region_code = models.CharField(max_length=2, blank=True, db_index=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -70,7 +99,13 @@ class SearchSite(models.Model):
     is_recruiting = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["latitude", "longitude"])]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"]),
+            models.Index(
+                fields=["entry", "region_code", "organisation_id"],
+                name="searchsite_entry_region_org",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entry_id} at {self.organisation_id}"

@@ -53,6 +53,7 @@ from studienav.registry.models import (
     TherapeuticArea,
 )
 from studienav.registry.selectors import studies_public
+from studienav.search.answers import answer_get, answer_keep, answer_key, answers_kept_seconds
 from studienav.search.models import SearchEntry, SearchSite, SearchText
 from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
 from studienav.search.text import Term, query_terms
@@ -342,26 +343,46 @@ def _fts_phrase(pattern: str) -> str | None:
     return '"' + inner.replace('"', '""') + '"'
 
 
-def _fts_rowids(patterns: tuple[str, ...]) -> tuple[str, list[str]]:
-    """SQL selecting the rowids of `search_fts` whose document matches any pattern: one MATCH
-    for the plain substrings, the trigram-assisted LIKE for the rest."""
-    phrases = [phrase for pattern in patterns if (phrase := _fts_phrase(pattern))]
-    parts: list[str] = []
-    params: list[str] = []
-    if phrases:
-        parts.append("SELECT rowid FROM search_fts WHERE search_fts MATCH %s")
-        params.append(" OR ".join(dict.fromkeys(phrases)))
+def at_word_start(pattern: str) -> str:
+    """A pattern as it applies to place names: from the start of a word (`%astm%` finds
+    `astma` but not `vastmanland`)."""
+    if pattern.startswith("%") and not pattern.startswith("% "):
+        return "% " + pattern[1:]
+    return pattern
+
+
+def _fts_rowids(patterns: tuple[str, ...], *, places: bool = True) -> tuple[str, list[str]]:
+    """SQL selecting the ids of the entries whose text matches any pattern or (unless told
+    not to) whose places match it from a word's start."""
+    parts = _fts_parts(patterns, places=places)
+    return " UNION ".join(sql for sql, _params in parts), [p for _sql, ps in parts for p in ps]
+
+
+def _fts_parts(patterns: tuple[str, ...], *, places: bool) -> list[tuple[str, list[str]]]:
+    """The selects of `_fts_rowids`: one MATCH of each text index for the plain substrings,
+    the trigram-assisted LIKE for the rest."""
+    text = [phrase for pattern in patterns if (phrase := _fts_phrase(pattern))]
+    anchored = [p for pattern in patterns if (p := _fts_phrase(at_word_start(pattern)))]
+    parts: list[tuple[str, list[str]]] = []
+    if text:
+        match = "SELECT rowid FROM {0} WHERE {0} MATCH %s"
+        parts.append((match.format("search_fts"), [" OR ".join(dict.fromkeys(text))]))
+        if places:
+            parts.append((match.format("search_places"), [" OR ".join(dict.fromkeys(anchored))]))
     for pattern in patterns:
         if _fts_phrase(pattern) is None:
-            parts.append("SELECT rowid FROM search_fts WHERE document LIKE %s")
-            params.append(pattern)
-    return " UNION ".join(parts), params
+            parts.append(("SELECT rowid FROM search_fts WHERE document LIKE %s", [pattern]))
+            if places:
+                like = "SELECT rowid FROM search_places WHERE places LIKE %s"
+                parts.append((like, [at_word_start(pattern)]))
+    return parts
 
 
 def _matching(patterns: tuple[str, ...], column: str) -> RawSQL:
-    """Ids of entries whose column matches any pattern, as a subquery (never a list of ids)."""
+    """Ids of entries whose text (`document`, with the places) or conditions match any
+    pattern, as a subquery (never a list of ids)."""
     if connection.vendor == "sqlite":
-        sql, params = _fts_rowids(patterns)
+        sql, params = _fts_rowids(patterns, places=column == "document")
         if column == "document":
             return RawSQL(sql, params)  # noqa: S611 (fixed SQL, patterns as parameters)
         # The conditions are part of the document: the text index narrows, LIKE decides.
@@ -373,7 +394,11 @@ def _matching(patterns: tuple[str, ...], column: str) -> RawSQL:
         return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
     # PostgreSQL: one regular expression for all the patterns, which the trigram index
     # answers in one scan; for many ORed LIKEs the planner reads every document instead.
-    query = SearchText.objects.filter(**{f"{column}__regex": _patterns_regex(patterns)})
+    found = Q(**{f"{column}__regex": _patterns_regex(patterns)})
+    if column == "document":
+        places = tuple(at_word_start(pattern) for pattern in patterns)
+        found |= Q(places__regex=_patterns_regex(places))
+    query = SearchText.objects.filter(found)
     inner, inner_params = query.values("entry_id").query.sql_with_params()
     return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
 
@@ -393,6 +418,14 @@ def _patterns_regex(patterns: tuple[str, ...]) -> str:
 
 
 def _matches_any(patterns: tuple[str, ...], column: str) -> bool:
+    if connection.vendor == "sqlite" and column == "document":
+        # Each select on its own: a UNION would find every match before the first row.
+        with connection.cursor() as cursor:
+            for sql, params in _fts_parts(patterns, places=True):
+                cursor.execute(f"SELECT 1 FROM ({sql}) AS found LIMIT 1", params)  # noqa: S608
+                if cursor.fetchone() is not None:
+                    return True
+        return False
     found = _matching(patterns, column)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM ({found.sql}) AS found LIMIT 1", found.params)  # noqa: S608
@@ -419,23 +452,7 @@ def _decided(terms: list[Term], column: str) -> list[_Matched]:
 
 
 def _text_filter(entries: QuerySet[SearchEntry], matched: list[_Matched]) -> QuerySet[SearchEntry]:
-    """Entries matching every term; on SQLite the plain substrings of all terms become one
-    FTS5 query (AND of ORs), so the index alone answers them."""
-    if connection.vendor == "sqlite":
-        groups: list[str] = []
-        for item in matched:
-            phrases = [_fts_phrase(pattern) for pattern in item.patterns]
-            if all(phrases):
-                groups.append("(" + " OR ".join(dict.fromkeys(p for p in phrases if p)) + ")")
-            else:
-                entries = entries.filter(study_id__in=_matching(item.patterns, "document"))
-        if groups:
-            entries = entries.filter(
-                study_id__in=RawSQL(
-                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [" AND ".join(groups)]
-                )
-            )
-        return entries
+    """Entries matching every term."""
     for item in matched:
         entries = entries.filter(study_id__in=_matching(item.patterns, "document"))
     return entries
@@ -749,7 +766,10 @@ def _studies(ids: list[int]) -> list[Study]:
 
 
 def study_search(params: SearchParams) -> SearchResult:
-    """Published studies matching the parameters, one page in the asked order, with facets."""
+    """Published studies matching the parameters, one page in the asked order, with facets.
+
+    The page's ids, the counts and the cursor may come from an earlier identical search
+    (`studienav.search.answers`); the studies themselves are always read anew."""
     if params.sort == "distance" and not params.near:
         raise ValidationFailed(
             code="distance_needs_near",
@@ -759,6 +779,36 @@ def study_search(params: SearchParams) -> SearchResult:
     limit = max(1, min(params.limit, MAX_LIMIT))
     if limit != params.limit:
         params = SearchParams(**{**params.__dict__, "limit": limit})
+    key = answer_key(sorted(params.__dict__.items())) if answers_kept_seconds() else None
+    answer: _Answer | None = answer_get(key) if key else None
+    if answer is None:
+        answer = _answer(params)
+        if key:
+            answer_keep(key, answer)
+    studies = _studies(answer.ids)
+    for study in studies:
+        study.distance_km = answer.distances.get(study.pk)  # type: ignore[attr-defined]
+    return SearchResult(
+        studies=studies,
+        total=answer.total,
+        facets=answer.facets,
+        next_cursor=answer.next_cursor,
+        distances=answer.distances,
+    )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a search finds before the studies are read: kept in the cache as it is."""
+
+    ids: list[int]
+    total: int
+    facets: dict[str, list[tuple[str, str, int]]]
+    next_cursor: str | None
+    distances: dict[int, float]  # of the page's studies
+
+
+def _answer(params: SearchParams) -> _Answer:
     entries, matched = _filtered(params)
     distances: dict[int, float] = {}
     if params.near:
@@ -797,7 +847,7 @@ def _search(
     entries: QuerySet[SearchEntry],
     matched: list[_Matched],
     distances: dict[int, float],
-) -> SearchResult:
+) -> _Answer:
     if params.sort == "distance":
         kept = set(entries.values_list("study_id", flat=True))
         distances = {pk: d for pk, d in distances.items() if pk in kept}
@@ -812,11 +862,8 @@ def _search(
         facets = _facets(rows)
     elif total < 0:
         total = entries.count()
-    studies = _studies(ids)
-    for study in studies:
-        study.distance_km = distances.get(study.pk)  # type: ignore[attr-defined]
-    return SearchResult(
-        studies=studies,
+    return _Answer(
+        ids=ids,
         total=total,
         facets=facets,
         next_cursor=next_cursor,

@@ -6,7 +6,11 @@ over that text. SQLite answers the patterns from an FTS5 trigram index, PostgreS
 pg_trgm GIN index; both index LIKE, so the results are the same for the same data.
 
 - Stemming: a query word loses its Swedish inflection (`bröstcancern` -> `brostcanc`) and is
-  matched as a substring, which also finds compounds (`cancer` in `bröstcancer`).
+  matched as a substring, which also finds compounds (`cancer` in `bröstcancer`). A word or
+  abbreviation of fewer than four letters (`kol`, `RA`) matches only as a whole word.
+- Place names (the sites' organisations, towns and regions) are kept apart from the study's
+  own text and matched from the start of a word, so `astma` does not find every study at
+  Västmanlands sjukhus (`v-astma-nlands`); see `studienav.search.services`.
 - One typo in words of five letters or more: the word with one letter replaced, removed or
   added (`diabetis` -> `diabet_s`), anchored at the start of a word.
 - Synonyms: a phrase naming a condition in `registry/data/conditions.csv` (Swedish or English
@@ -90,6 +94,7 @@ _SUFFIXES = sorted(
     reverse=True,
 )
 _MIN_STEM = 4
+WHOLE_WORD_BELOW = 4
 TYPO_MIN_LENGTH = 5
 
 # Words too common to narrow a search.
@@ -236,6 +241,10 @@ class Term:
 
 
 def _like(fragment: str) -> str:
+    """Anywhere in the text, or as a whole word when shorter than four letters (`kol`, `ra`:
+    inside words such as `alkohol` or `prostata` they would match almost every study)."""
+    if len(fragment) < WHOLE_WORD_BELOW:
+        return f"% {fragment} %"
     return f"%{fragment}%"
 
 
