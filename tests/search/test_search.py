@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.http import QueryDict
 from django.test import override_settings
+from django.utils import translation
 
 from studienav.core.errors import ValidationFailed
 from studienav.registry.models import Study, StudyState
@@ -349,6 +350,13 @@ def test_a_kept_answer_is_not_used_once_the_index_changes(
         with django_assert_max_num_queries(4):
             again = study_search(SearchParams(q="astma", facets=True))
         assert [s.pk for s in again.studies] == [first.pk] and again.total == 1
+        # The answer holds no text: the English page uses it too, labelled in English.
+        with translation.override("en"), django_assert_max_num_queries(4):
+            english = study_search(SearchParams(q="astma", facets=True))
+        assert [s.pk for s in english.studies] == [first.pk]
+        assert english.facets["status"] == [("recruiting", "Recruiting", 1)]
+        assert again.facets["status"] == [("recruiting", "Rekryterar", 1)]
+        assert [value for value, _label, _n in english.facets["region"]] == ["03"]
         with django_capture_on_commit_callbacks(execute=True):
             second = make_study(public_title="Astma hos vuxna")
         assert set(found(q="astma", facets=True)) == {first.pk, second.pk}

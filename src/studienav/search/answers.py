@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.translation import get_language
 
 from studienav.core.checks import cache_is_shared
 
@@ -42,9 +41,10 @@ def _generation() -> str:
 
 
 def answer_key(question: Any) -> str:
-    """The cache key of a search's answer: the question (its repr), the language of the labels
-    and the index's generation."""
-    digest = hashlib.sha256(repr((question, get_language())).encode()).hexdigest()
+    """The cache key of a search's answer: the question (its repr) and the index's generation.
+    Answers hold no text in any language, so the pages in both languages and the API share
+    them."""
+    digest = hashlib.sha256(repr(question).encode()).hexdigest()
     return f"search:{_generation()}:{digest}"
 
 

@@ -35,6 +35,7 @@ from django.db.models.fields import IntegerField
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from studienav.core.bulk import ids_subquery
@@ -721,10 +722,34 @@ def _facet_rows(
     return total, [row for row in rows if row[0] != "total"]
 
 
-def _facets(
+Names = dict[str, dict[str, tuple[str, str]]]
+
+
+def _facet_names(
     rows: list[tuple[str, str, int]],
+) -> tuple[list[tuple[str, str, int]], Names]:
+    """The counted rows with only the largest site counts, and the names of their regions and
+    sites in both languages (Swedish, English): what the counts need of the database."""
+    sites = sorted(
+        ((value, count) for name, value, count in rows if name == "site" and count),
+        key=lambda row: (-row[1], int(row[0])),
+    )[:_MAX_SITE_FACETS]
+    kept = [row for row in rows if row[0] != "site"] + [("site", v, n) for v, n in sites]
+    names: Names = {
+        "region": {r.code: (r.name, r.name_en or r.name) for r in Region.objects.all()},
+        "site": {
+            str(o.pk): (o.name, o.name_en or o.name)
+            for o in Organisation.objects.filter(pk__in=[int(value) for value, _n in sites])
+        },
+    }
+    return kept, names
+
+
+def _facets(
+    rows: list[tuple[str, str, int]], names: Names
 ) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per value of each facet, labelled and ordered: largest first, then by label."""
+    """Counts per value of each facet, labelled in the language in use and ordered: largest
+    first, then by label."""
     labels: dict[str, dict[str, str]] = {
         name: {k: str(v) for k, v in choices.choices} for name, choices in _PLAIN_FACETS.items()
     }
@@ -733,17 +758,13 @@ def _facets(
         "false": str(_("Patients only")),
     }
     labels["care_setting"] = {k: str(v) for k, v in CareSetting.choices}
-    by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in [*labels, "region", "site"]}
+    english = get_language() == "en"
+    for name in ("region", "site"):
+        labels[name] = {key: pair[english] for key, pair in names.get(name, {}).items()}
+    by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in labels}
     for name, value, count in rows:
         if count and (name in ("region", "site") or value in labels[name]):
             by_facet[name].append((value, count))
-    sites = sorted(by_facet["site"], key=lambda row: (-row[1], int(row[0])))[:_MAX_SITE_FACETS]
-    labels["region"] = {r.code: r.display_name for r in Region.objects.all()}
-    labels["site"] = {
-        str(o.pk): o.display_name
-        for o in Organisation.objects.filter(pk__in=[int(value) for value, _n in sites])
-    }
-    by_facet["site"] = sites
     return {name: _labelled(values, labels[name]) for name, values in by_facet.items()}
 
 
@@ -791,7 +812,7 @@ def study_search(params: SearchParams) -> SearchResult:
     return SearchResult(
         studies=studies,
         total=answer.total,
-        facets=answer.facets,
+        facets=_facets(answer.facet_counts, answer.facet_names) if params.facets else {},
         next_cursor=answer.next_cursor,
         distances=answer.distances,
     )
@@ -799,11 +820,13 @@ def study_search(params: SearchParams) -> SearchResult:
 
 @dataclass(frozen=True)
 class _Answer:
-    """What a search finds before the studies are read: kept in the cache as it is."""
+    """What a search finds before the studies are read: kept in the cache as it is, and the
+    same in every language (facet values are labelled when read)."""
 
     ids: list[int]
     total: int
-    facets: dict[str, list[tuple[str, str, int]]]
+    facet_counts: list[tuple[str, str, int]]  # (facet, value, count)
+    facet_names: Names  # of the counted regions and sites
     next_cursor: str | None
     distances: dict[int, float]  # of the page's studies
 
@@ -856,16 +879,18 @@ def _search(
     else:
         ids, next_cursor = _page_sql(entries, params, matched)
         total = -1
-    facets: dict[str, list[tuple[str, str, int]]] = {}
+    rows: list[tuple[str, str, int]] = []
+    names: Names = {}
     if params.facets:
         total, rows = _facet_counts(entries)
-        facets = _facets(rows)
+        rows, names = _facet_names(rows)
     elif total < 0:
         total = entries.count()
     return _Answer(
         ids=ids,
         total=total,
-        facets=facets,
+        facet_counts=rows,
+        facet_names=names,
         next_cursor=next_cursor,
         distances={pk: distances[pk] for pk in ids if pk in distances},
     )
