@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -37,7 +38,13 @@ def _record(nct: str = "NCT02552212", **extra: Any) -> StudyRecord:
         "sites": [
             {"organisation": "Uppsala University Hospital", "city": "Uppsala"},
             {"organisation": "Research Site", "city": "Gavle"},
-            {"organisation": "Research Site", "city": "Falun"},
+            {
+                "organisation": "Research Site",
+                "city": "Falun",
+                "recruitment_status": "recruiting",
+                "start_date": "2024-03-01",
+                "target_enrolment": 12,
+            },
             {"organisation": "Charité", "city": "Berlin", "country": "DE"},
         ],
     }
@@ -153,6 +160,10 @@ def test_bulk_and_one_by_one_give_the_same_record() -> None:
     one.pop("identifiers"), two.pop("identifiers")
     assert one == two
     assert bulk.study.versions.get().data == public_snapshot(bulk.study)
+    # The same JSON text, key for key, as one-by-one writes it.
+    assert json.dumps(bulk.study.versions.get().data["sites"]) == json.dumps(
+        single.study.versions.get().data["sites"]
+    )
 
 
 @pytest.mark.skipif(

@@ -352,6 +352,24 @@ def _site_identity(organisation: Any, regions: dict[int, str]) -> dict[str, Any]
     }
 
 
+def _site_json(
+    site: _NewSite, regions: dict[int, str], places: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """`_site_record(site, regions).model_dump(mode="json")` without building the record: its
+    organisation's part (kept in `places`, shared by the sites at one organisation) and the
+    site's own fields."""
+    organisation = site.organisation
+    identity = places.get(organisation.pk)
+    if identity is None:
+        identity = places[organisation.pk] = _site_identity(organisation, regions)
+    data = {**identity, **{f: getattr(site, f) for f in _SITE_FIELDS}}
+    data["region"] = regions.get(site.region_id) if site.region_id else None
+    data["recruitment_status"] = str(data["recruitment_status"])
+    if data["start_date"] is not None:
+        data["start_date"] = data["start_date"].isoformat()
+    return data
+
+
 def _merged(
     study: Study, existing: StudyRecord, record: StudyRecord, matcher: OrganisationMatcher
 ) -> StudyRecord:
@@ -722,6 +740,7 @@ def _create_many(
             for site in sites
         ),
     )
+    places: dict[int, dict[str, Any]] = {}
     rows_insert(
         StudyVersion,
         ("study", "number", "published_by", "published_at", "reason", "data"),
@@ -732,9 +751,7 @@ def _create_many(
                 by.pk if by is not None else None,
                 now,
                 reason,
-                ready.version_with(
-                    [_site_record(site, codes).model_dump(mode="json") for site in sites]
-                ),
+                ready.version_with([_site_json(site, codes, places) for site in sites]),
             )
             for study, ready, sites in zip(studies, readied, study_sites, strict=True)
             if study.state in PUBLIC_STATES
@@ -751,7 +768,7 @@ def _create_many(
         # The sites just written, as if prefetched, so the index reads them without queries
         # (the study's own texts come prepared).
         study._prefetched_objects_cache = {"sites": sites}  # type: ignore[attr-defined]
-    search_index_loaded(studies, [ready.text for ready in readied])
+    search_index_loaded(studies, [ready.text for ready in readied], new=True)
     for study in studies:
         # The cached rows were written without reading back their ids: forget them.
         study._prefetched_objects_cache = {}  # type: ignore[attr-defined]

@@ -182,18 +182,25 @@ def _studies(ids: Iterable[int] | None = None) -> Iterable[Study]:
 
 
 def _write(
-    studies: list[Study], removed: list[int], texts: list[StudyText | None] | None = None
+    studies: list[Study],
+    removed: list[int],
+    texts: list[StudyText | None] | None = None,
+    *,
+    new: bool = False,
 ) -> int:
+    """Replace the index rows of the studies (and drop those of `removed`); `new` when none
+    of the studies can have rows yet (just created), which skips looking for them."""
     built = [
         _entry_rows(study, text)
         for study, text in zip(studies, texts or [None] * len(studies), strict=True)
     ]
     ids = [study.pk for study in studies] + removed
     search_changed()
-    SearchCondition.objects.filter(entry_id__in=ids).delete()
-    SearchSite.objects.filter(entry_id__in=ids).delete()
-    SearchText.objects.filter(entry_id__in=ids).delete()
-    SearchEntry.objects.filter(study_id__in=ids).delete()
+    if not new:
+        SearchCondition.objects.filter(entry_id__in=ids).delete()
+        SearchSite.objects.filter(entry_id__in=ids).delete()
+        SearchText.objects.filter(entry_id__in=ids).delete()
+        SearchEntry.objects.filter(study_id__in=ids).delete()
     rows_insert(SearchEntry, ENTRY_FIELDS, [entry for entry, _text, _sites, _keys in built])
     rows_insert(SearchText, TEXT_FIELDS, [text for _entry, text, _sites, _keys in built])
     rows_insert(
@@ -206,9 +213,10 @@ def _write(
     )
     if _is_sqlite():
         with connection.cursor() as cursor:
-            deleted = [(pk,) for pk in ids]
-            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", deleted)
-            cursor.executemany("DELETE FROM search_places WHERE rowid = %s", deleted)
+            if not new:
+                deleted = [(pk,) for pk in ids]
+                cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", deleted)
+                cursor.executemany("DELETE FROM search_places WHERE rowid = %s", deleted)
             cursor.executemany(
                 "INSERT INTO search_fts (rowid, document) VALUES (%s, %s)",
                 [(text[0], text[1]) for _entry, text, _sites, _keys in built],
@@ -227,13 +235,15 @@ def search_index_study(study_id: int) -> None:
 
 
 @transaction.atomic
-def search_index_loaded(studies: list[Study], texts: list[StudyText] | None = None) -> None:
+def search_index_loaded(
+    studies: list[Study], texts: list[StudyText] | None = None, *, new: bool = False
+) -> None:
     """Index public studies whose sites (with organisation, municipality and region),
     conditions and interventions the caller already holds as prefetched relations, or whose
-    texts it gives (`study_text`, one per study)."""
+    texts it gives (`study_text`, one per study); `new` when they were created just now."""
     given: list[StudyText | None] = list(texts) if texts else [None] * len(studies)
     public = [(study, text) for study, text in zip(studies, given, strict=True) if study.is_public]
-    _write([study for study, _text in public], [], [text for _study, text in public])
+    _write([study for study, _text in public], [], [text for _study, text in public], new=new)
 
 
 @transaction.atomic

@@ -9,8 +9,9 @@ with the file name as its reason) and counts what happened.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,9 @@ from studienav.search.index import search_statistics_refresh
 FORMATS = ("ctgov", "ctgov-classic", "ctgov-xml", "ctis", "spreadsheet", "jsonl")
 # Records a transaction: larger batches write each index page fewer times (bench_import).
 BATCH = 500
+# The first transaction is smaller: the writing process starts as soon as a few records are
+# read instead of waiting for a whole batch (a large file is read in a second process).
+FIRST_BATCH = 100
 
 __all__ = [
     "FORMATS",
@@ -179,6 +183,7 @@ class _Applier:
         self.matcher = matcher
         self.report = report
         self.batch: list[tuple[int, StudyRecord, Prepared | None]] = []
+        self.size = FIRST_BATCH
 
     def reject(self, number: int, errors: list[tuple[str, str]]) -> None:
         self.report.rejected += 1
@@ -199,11 +204,12 @@ class _Applier:
             self.reject(parsed.number, parsed.errors)
             return
         self.batch.append((parsed.number, parsed.record, parsed.prepared))
-        if len(self.batch) >= BATCH:
+        if len(self.batch) >= self.size:
             self.flush()
 
     def flush(self) -> None:
         batch, self.batch = self.batch, []
+        self.size = BATCH
         if not batch:
             return
         mark = self.matcher.mark()
@@ -298,6 +304,23 @@ def apply_parsed(
     return report
 
 
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """An import makes many objects, few of them in cycles, and drops them batch by batch; at
+    the default thresholds the cyclic collector runs every 700 allocations and often walks the
+    whole heap (Django, the models, the organisations). Here what exists is frozen out of its
+    reach and the youngest generation collected less often (bench_import); both come back
+    after the import. A reading process forked meanwhile starts with the same settings."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def import_file(
     *,
     path: Path | str,
@@ -317,12 +340,13 @@ def import_file(
         read = reader(kind)
     except ImportFileError as error:
         return ImportReport(rejected=1, lines=[f"{label}: {error.message}"])
-    return apply_parsed(
-        read_ahead(read, path, _Preparer(frozenset(region_codes().values()))),
-        label=label,
-        reason=path.name,
-        publish=publish,
-        dry_run=dry_run,
-        by=by,
-        matcher=matcher,
-    )
+    with _few_collections():
+        return apply_parsed(
+            read_ahead(read, path, _Preparer(frozenset(region_codes().values()))),
+            label=label,
+            reason=path.name,
+            publish=publish,
+            dry_run=dry_run,
+            by=by,
+            matcher=matcher,
+        )
