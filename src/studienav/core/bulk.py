@@ -39,8 +39,9 @@ Prepare = Callable[[Any], Any] | None
 
 
 class JsonText(str):
-    """A JSON field's value already encoded as the field would encode it (`json.dumps`), so
-    that the work can be done elsewhere (an import's reading process); written as it is."""
+    """A JSON field's value already encoded as JSON (the value the field would store, perhaps
+    spaced differently), so that the work can be done elsewhere (an import's reading process);
+    written as it is."""
 
     __slots__ = ()
 

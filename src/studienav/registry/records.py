@@ -236,11 +236,12 @@ class Prepared:
     reading process (importers._ahead), beside the parsing, so the writing process does not."""
 
     therapeutic_area: str
-    version: str  # the version record as JSON, with a hole where its sites go
+    version: str  # the version record as JSON, with a hole where its sites go (compact JSON)
     text: StudyText
 
     def version_with(self, sites: list[dict[str, Any]]) -> JsonText:
-        """The version record's JSON with its sites, as the JSON field would encode it."""
+        """The version record's JSON text with its sites: the value the JSON field would store
+        (spaced differently, which no reader sees)."""
         return JsonText(self.version.replace(_SITES_HOLE, json.dumps(sites), 1))
 
 
@@ -267,10 +268,8 @@ def record_prepare(record: StudyRecord, region_codes: frozenset[str]) -> Prepare
         outcomes=record.outcomes,
         sites=_SITES,
     )
-    version = json.dumps(
-        StudyRecord.model_construct(**data).model_dump(
-            mode="json", exclude={"id", "state", "source"}, warnings=False
-        )
+    version = StudyRecord.model_construct(**data).model_dump_json(
+        exclude={"id", "state", "source"}, warnings=False
     )
     if version.count(_SITES_HOLE) != 1:  # a text of the record holds it: go one by one
         raise ValidationFailed(

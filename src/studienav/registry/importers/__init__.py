@@ -39,9 +39,11 @@ from studienav.search.index import search_statistics_refresh
 FORMATS = ("ctgov", "ctgov-classic", "ctgov-xml", "ctis", "spreadsheet", "jsonl")
 # Records a transaction: larger batches write each index page fewer times (bench_import).
 BATCH = 500
-# The first transaction is smaller: the writing process starts as soon as a few records are
-# read instead of waiting for a whole batch (a large file is read in a second process).
-FIRST_BATCH = 100
+# When a second process reads the file (importers._ahead) and has nothing more ready, the
+# records waiting are written at once if there are at least this many: the writing process
+# never sits idle on a part-filled batch, nor writes a whole last batch after the reading
+# ended (bench_import).
+IDLE_BATCH = 50
 
 __all__ = [
     "FORMATS",
@@ -183,7 +185,6 @@ class _Applier:
         self.matcher = matcher
         self.report = report
         self.batch: list[tuple[int, StudyRecord, Prepared | None]] = []
-        self.size = FIRST_BATCH
 
     def reject(self, number: int, errors: list[tuple[str, str]]) -> None:
         self.report.rejected += 1
@@ -204,12 +205,16 @@ class _Applier:
             self.reject(parsed.number, parsed.errors)
             return
         self.batch.append((parsed.number, parsed.record, parsed.prepared))
-        if len(self.batch) >= self.size:
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def idle(self) -> None:
+        """The reading process has nothing more yet: write what waits rather than wait."""
+        if len(self.batch) >= IDLE_BATCH:
             self.flush()
 
     def flush(self) -> None:
         batch, self.batch = self.batch, []
-        self.size = BATCH
         if not batch:
             return
         mark = self.matcher.mark()
@@ -265,7 +270,7 @@ class _Preparer:
 
 
 def apply_parsed(
-    parsed: Iterable[ParsedRecord],
+    parsed: Iterable[ParsedRecord | None],
     *,
     label: str,
     reason: str,
@@ -275,6 +280,7 @@ def apply_parsed(
     matcher: OrganisationMatcher | None = None,
 ) -> ImportReport:
     """Apply a stream of parsed records; a dry run does the same work and rolls it back.
+    A `None` in the stream says that the next record is not read yet (`_ahead.read_ahead`).
 
     A file that turns unreadable half way is reported as `FILE: message` and counted as one
     rejection; the records before it stay applied (each was applied on its own).
@@ -290,7 +296,10 @@ def apply_parsed(
     with transaction.atomic() if dry_run else nullcontext():
         try:
             for item in parsed:
-                applier.add(item)
+                if item is None:
+                    applier.idle()
+                else:
+                    applier.add(item)
             applier.flush()
         except ImportFileError as error:
             applier.flush()

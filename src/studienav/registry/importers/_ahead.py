@@ -86,9 +86,13 @@ def _receive(inbox: Any, reader: Any, received: queues.Queue[Any], stop: threadi
             return
 
 
-def read_ahead(read: Read, path: Path, prepare: Prepare | None = None) -> Iterator[ParsedRecord]:
+def read_ahead(
+    read: Read, path: Path, prepare: Prepare | None = None
+) -> Iterator[ParsedRecord | None]:
     """The records of `read(path)`, read in a second process when the file is large; there
-    `prepare` also runs on each (work of the writing process that needs no database)."""
+    `prepare` also runs on each (work of the writing process that needs no database). A
+    `None` between them says that the next is not read yet: the caller may do other work
+    before asking again (the next ask waits)."""
     if path.stat().st_size < LARGE or "fork" not in multiprocessing.get_all_start_methods():
         yield from read(path)
         return
@@ -102,7 +106,11 @@ def read_ahead(read: Read, path: Path, prepare: Prepare | None = None) -> Iterat
     receiver.start()
     try:
         while True:
-            kind, payload = received.get()
+            try:
+                kind, payload = received.get_nowait()
+            except queues.Empty:
+                yield None
+                kind, payload = received.get()
             if kind == "records":
                 yield from payload
             elif kind == "done":

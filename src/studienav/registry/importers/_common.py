@@ -78,13 +78,19 @@ def text(value: Any) -> str:
     stay), and paragraphs are separated by exactly one blank line.
     Numbers become text, None ''.
     """
-    if value is None or isinstance(value, (dict, list)):
+    if type(value) is str:  # nearly always (an import calls this a hundred times a record)
+        raw = value
+    elif value is None or isinstance(value, (dict, list)):
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    raw = str(value)
+    else:
+        raw = str(value)
     if "\n" not in raw and "\r" not in raw:
-        return " ".join(_unbulleted(raw.strip()).split())
+        stripped = raw.strip()
+        if stripped[:1] in _BULLET_MARKS:
+            stripped = _BULLET.sub("", stripped)
+        return " ".join(stripped.split())
     paragraphs = []
     for part in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         paragraph = " ".join(_unbulleted(part.strip()).split())
