@@ -7,6 +7,11 @@ shared cache (emptied first; BENCH_CACHE_URL overrides), static files collected,
 127.0.0.1 and a free port. The clients send `X-Forwarded-Proto: https` as the TLS proxy in
 front of it would (BEHIND_PROXY=1). The API rate limit is off (API_RATE_LIMIT=0). Data: the
 database of DATABASE_URL, filled like bench_search (DEBUG=true to generate).
+
+The clients draw from 2,000 addresses (500 studies; 360 searches, each as a Swedish and an
+English page and an API call), so after the first minute most answers are kept ones, as on a
+public site where many ask the same: the figures at the top. The same load is then run with
+nothing kept (SEARCH_CACHE_SECONDS=0, every page and search computed): `nothing_kept`.
 """
 
 from __future__ import annotations
@@ -190,21 +195,10 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes], timeout_s: float = 6
     raise SystemExit("gunicorn did not answer /healthz in time")
 
 
-def run(scale: float = 1.0) -> dict[str, Any]:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    from studienav.registry.selectors import studies_public
-
-    public, setup = studies_ensure(scale)
-    rng = random.Random(5)
-    ids = list(studies_public().order_by("?").values_list("pk", flat=True)[:STUDY_SAMPLE])
-    urls = _urls(ids, rng)
-    connection.close()
+def _measured(urls: list[str], **settings: str) -> dict[str, Any]:
+    """Start the server (with these settings in its environment), drive it, stop it."""
     with tempfile.TemporaryDirectory(prefix="studienav-load-") as var:
-        env = _server_env(Path(var))
+        env = {**_server_env(Path(var)), **settings}
         subprocess.run(
             [sys.executable, "-m", "studienav", "collectstatic", "--no-input", "-v", "0"],
             env=env,
@@ -234,11 +228,31 @@ def run(scale: float = 1.0) -> dict[str, Any]:
                 target=_drive_into, args=(queue, port, urls, CLIENTS, WARMUP_S, DURATION_S)
             )
             client.start()
-            figures = queue.get(timeout=WARMUP_S + DURATION_S + 120)
+            figures: dict[str, Any] = queue.get(timeout=WARMUP_S + DURATION_S + 120)
             client.join()
         finally:
             server.terminate()
             server.wait(timeout=30)
+    return figures
+
+
+def run(scale: float = 1.0) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from studienav.registry.selectors import studies_public
+
+    public, setup = studies_ensure(scale)
+    rng = random.Random(5)
+    ids = rng.sample(sorted(studies_public().values_list("pk", flat=True)), STUDY_SAMPLE)
+    urls = _urls(ids, rng)
+    connection.close()
+    figures = _measured(urls)
+    # The same load with nothing kept (SEARCH_CACHE_SECONDS=0): every page and search is
+    # computed; what the server can do when every request is a new one.
+    computed = _measured(urls, SEARCH_CACHE_SECONDS="0")
     return {
         "database": connection.vendor,
         "studies_public": public,
@@ -247,5 +261,7 @@ def run(scale: float = 1.0) -> dict[str, Any]:
         "clients": CLIENTS,
         "duration_s": DURATION_S,
         "mix": "50% study pages, 25% results pages (sv/en), 25% API searches with facets",
+        "distinct_urls": len(set(urls)),
         **figures,
+        "nothing_kept": computed,
     }

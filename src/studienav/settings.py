@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studienav.core.context_processors.node",
+                "studienav.core.context_processors.other_language",
             ],
         },
     },

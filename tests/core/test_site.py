@@ -35,6 +35,16 @@ def test_language_switch_keeps_the_page(client: Client) -> None:
     assert response["Location"] == "/en/account/login/"
 
 
+def test_the_public_switches_language_by_a_link_to_the_same_page(client: Client) -> None:
+    swedish = client.get("/studies/?q=astma&region=03").content.decode()
+    assert 'href="/en/studies/?q=astma&amp;region=03" hreflang="en" lang="en">English</a>' in (
+        swedish
+    )
+    assert "csrfmiddlewaretoken" not in swedish
+    english = client.get("/en/studies/?q=astma").content.decode()
+    assert 'href="/studies/?q=astma" hreflang="sv" lang="sv">Svenska</a>' in english
+
+
 def test_healthz_answers_ok(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -1,12 +1,14 @@
-"""The edge of the open API and the FHIR facade: CORS for reads, rate limit, conditional GET.
+"""The edge of the open API and the FHIR facade: CORS for reads, rate limit, conditional GET,
+and the answers about published studies kept whole in the shared cache.
 
-`ApiEdgeMiddleware` sits in MIDDLEWARE after CommonMiddleware.
+`ApiEdgeMiddleware` sits in MIDDLEWARE after CommonMiddleware (and LocaleMiddleware).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,11 +18,19 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from studienav.search.answers import answers_kept_seconds, generation
 
 PREFIXES = ("/api/", "/fhir/")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WINDOW_SECONDS = 60
+# Searches, studies and their histories: what only a change to a published study changes, and
+# every such change gives the search index a new generation (`studienav.search.answers`). The
+# bulk streams are not kept.
+KEPT = re.compile(r"^/api/v1/studies(?:/[^/]+(?:/history)?)?$")
+_NOT_KEPT_HEADERS = frozenset({"vary", "set-cookie"})
 
 View = Callable[..., HttpResponseBase]
 
@@ -103,9 +113,39 @@ def _conditional(request: HttpRequest, response: HttpResponseBase) -> HttpRespon
     return conditional if conditional is not None else response
 
 
-def _handle(
-    request: HttpRequest, get_response: View, *args: Any, **kwargs: Any
-) -> HttpResponseBase:
+def _kept_key(request: HttpRequest) -> str | None:
+    """Where the answer to this read is kept (by the index's generation, the language of its
+    labels and the whole address), or None when it is not kept."""
+    if request.method != "GET" or not KEPT.match(request.path) or not answers_kept_seconds():
+        return None
+    asked = f"{get_language()} {request.get_full_path()}"
+    return f"api:{generation()}:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+def _answered(request: HttpRequest, get_response: View) -> HttpResponseBase:
+    """The view's answer, or the same answer kept from an identical earlier read."""
+    key = _kept_key(request)
+    kept = cache.get(key) if key else None
+    if kept is not None:
+        content, headers = kept
+        replayed = HttpResponse(content)
+        for name, value in headers:
+            replayed[name] = value
+        return replayed
+    response = get_response(request)
+    if (
+        key
+        and response.status_code == 200
+        and isinstance(response, HttpResponse)
+        and not response.streaming
+        and not response.cookies
+    ):
+        headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT_HEADERS]
+        cache.set(key, (response.content, headers), answers_kept_seconds())
+    return response
+
+
+def _handle(request: HttpRequest, get_response: View) -> HttpResponseBase:
     retry_after = rate_limited(request)
     if retry_after is not None:
         return _cors(_too_many(request, retry_after))
@@ -114,7 +154,7 @@ def _handle(
     head = request.method == "HEAD"
     if head:  # answered like GET, without the body
         request.method = "GET"
-    response = get_response(request, *args, **kwargs)
+    response = _answered(request, get_response)
     response = _conditional(request, response)
     if head:
         request.method = "HEAD"

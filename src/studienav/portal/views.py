@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from studienav.core.errors import ValidationFailed
+from studienav.portal.kept import kept_for_the_public
 from studienav.portal.presentation import (
     FACET_TITLES,
     facet_groups,
@@ -52,6 +53,7 @@ def _without(query: QueryDict, *names: str) -> str:
 
 
 @require_GET
+@kept_for_the_public
 def start(request: HttpRequest) -> HttpResponse:
     """The start page: a search box, recruiting studies by region and by area, how to take part."""
     recruiting = study_search(
@@ -70,6 +72,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@kept_for_the_public
 def results(request: HttpRequest) -> HttpResponse:
     """Search results with facets, counts, paging and sorting; the query lives in the URL."""
     context: dict[str, Any] = {
@@ -238,6 +241,7 @@ def _public_study(pk: int) -> Study:
 
 
 @require_GET
+@kept_for_the_public
 def study(request: HttpRequest, pk: int) -> HttpResponse:
     """A study in plain language: what, who, what it involves, where, who runs it."""
     found = _public_study(pk)

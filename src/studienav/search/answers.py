@@ -32,6 +32,11 @@ def search_changed() -> None:
         transaction.on_commit(lambda: cache.set(_GENERATION, uuid.uuid4().hex, None))
 
 
+def generation() -> str:
+    """The index's generation: changes when a change to the index commits."""
+    return _generation()
+
+
 def _generation() -> str:
     generation = cache.get(_GENERATION)
     if generation is None:
