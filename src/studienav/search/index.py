@@ -272,7 +272,7 @@ def search_reindex() -> int:
     ids = list(studies_public().order_by("pk").values_list("pk", flat=True))
     count = 0
     for start in range(0, len(ids), _BATCH):
-        count += _write(list(_studies(ids[start : start + _BATCH])), [])
+        count += _write(list(_studies(ids[start : start + _BATCH])), [], new=True)
     search_statistics_refresh()
     return count
 
