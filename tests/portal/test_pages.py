@@ -231,3 +231,11 @@ def test_public_pages_are_kept_until_the_index_changes_and_never_for_someone_sig
         staff = signed_in(Client(), anna)
         own = staff.get("/studies/?q=astma").content.decode()
         assert "csrfmiddlewaretoken" in own and own != page
+
+
+def test_a_near_match_says_so(client: Client, asthma: Study) -> None:
+    near = client.get("/en/studies/?q=astmma").content.decode()
+    assert "Asthma in adults" in near
+    assert "spelled almost the same" in near
+    exact = client.get("/en/studies/?q=astma").content.decode()
+    assert "spelled almost the same" not in exact

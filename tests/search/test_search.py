@@ -49,6 +49,9 @@ def test_one_typo_in_a_long_word_still_finds_the_study(make_study: StudyMaker) -
     assert found(q="diabets") == [diabetes.pk]  # removed
     assert found(q="diabeetes") == [diabetes.pk]  # added
     assert found(q="diabxtis") == []  # two typos
+    # The result says when it is a near match, and not when the word is found as written.
+    assert study_search(SearchParams(q="diabetis")).spelled_alike
+    assert not study_search(SearchParams(q="diabetes")).spelled_alike
 
 
 def test_short_words_get_no_typo_tolerance(make_study: StudyMaker) -> None:

@@ -188,6 +188,8 @@ class SearchResult:
     next_cursor: str | None
     # Study id -> kilometres to its nearest recruiting site, when `near` gave a point.
     distances: dict[int, float] = field(default_factory=dict)
+    # A word of the query matched no study as written, and is matched with one typo instead.
+    spelled_alike: bool = False
 
 
 # ---------------------------------------------------------------- parsing
@@ -815,6 +817,7 @@ def study_search(params: SearchParams) -> SearchResult:
         facets=_facets(answer.facet_counts, answer.facet_names) if params.facets else {},
         next_cursor=answer.next_cursor,
         distances=answer.distances,
+        spelled_alike=answer.spelled_alike,
     )
 
 
@@ -829,6 +832,7 @@ class _Answer:
     facet_names: Names  # of the counted regions and sites
     next_cursor: str | None
     distances: dict[int, float]  # of the page's studies
+    spelled_alike: bool = False  # see SearchResult
 
 
 def _answer(params: SearchParams) -> _Answer:
@@ -893,4 +897,5 @@ def _search(
         facet_names=names,
         next_cursor=next_cursor,
         distances={pk: distances[pk] for pk in ids if pk in distances},
+        spelled_alike=any(not m.exact for m in matched),
     )
