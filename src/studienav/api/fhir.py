@@ -49,6 +49,7 @@ from studienav.registry.models import (
     Study,
     StudyState,
 )
+from studienav.registry.selectors import sites_attached
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "5.0.0"
@@ -450,6 +451,7 @@ def research_study_search(request: HttpRequest) -> HttpResponse:
     if query.get("_cursor"):
         page = page.filter(pk__gt=cursor_decode(query["_cursor"]))
     rows = list(page[: count + 1])
+    sites_attached(rows[:count], "organisation")
     prefetch_related_objects(rows[:count], *STUDY_PREFETCH)
     base = request.build_absolute_uri("/fhir/ResearchStudy")
     links = [{"relation": "self", "url": request.build_absolute_uri()}]

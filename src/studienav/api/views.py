@@ -54,7 +54,7 @@ from studienav.registry.models import (
     TherapeuticArea,
 )
 from studienav.registry.records import region_codes, study_to_record
-from studienav.registry.selectors import studies_public
+from studienav.registry.selectors import sites_attached, studies_public
 
 PROBLEM = "application/problem+json"
 SORTS = ["relevance", "updated", "title", "distance"]
@@ -489,6 +489,7 @@ def studies_csv(request: HttpRequest, filters: Query[BulkQuery]) -> HttpResponse
 
 
 def _csv_batch(batch: list[Study], regions: dict[int, str], writer: Any) -> Iterator[str]:
+    sites_attached(batch, "organisation")
     prefetch_related_objects(batch, *STUDY_PREFETCH)
     for study in batch:
         yield writer.writerow(_csv_row(study, regions))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from studienav.core.bulk import ids_subquery
 from studienav.core.models import Region, Role
 from studienav.core.selectors import (
     AnyUser,
@@ -36,6 +37,21 @@ def _in_regions(regions: QuerySet[Region]) -> Q:
     return Q(lead_region__in=regions) | Q(
         pk__in=Site.objects.filter(region__in=regions).values("study")
     )
+
+
+def sites_attached(studies: list[Study], *related: str) -> None:
+    """Give each study its sites (in the order they were added, with the `related` rows joined)
+    as if prefetched, in one query. A `Prefetch` with `select_related` does the same but copies
+    its query once per study, which costs more than reading the sites of twenty studies."""
+    by_study: dict[int, list[Site]] = {study.pk: [] for study in studies}
+    if by_study:
+        query = Site.objects.filter(study_id__in=ids_subquery(by_study)).select_related(*related)
+        for site in query.order_by("id"):
+            by_study[site.study_id].append(site)
+    for study in studies:
+        if not hasattr(study, "_prefetched_objects_cache"):
+            study._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+        study._prefetched_objects_cache["sites"] = by_study[study.pk]  # type: ignore[attr-defined]
 
 
 def studies_coordinated_by(user: AnyUser) -> QuerySet[Study]:

@@ -12,9 +12,9 @@ from django.db import connection, transaction
 from studienav.core.bulk import ids_subquery, planner_statistics_refresh, rows_insert
 from studienav.participation.matching import study_condition_keys
 from studienav.registry.icd10 import icd10_name
-from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
+from studienav.registry.models import RECRUITING_STATUSES, SiteStatus, Study
 from studienav.registry.schema import StudyRecord
-from studienav.registry.selectors import studies_public
+from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import search_changed
 from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
 from studienav.search.text import fold, icd10_token
@@ -166,21 +166,12 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
 
 def _studies(ids: Iterable[int] | None = None) -> list[Study]:
     """Public studies with what their entries need: conditions, interventions and sites (with
-    organisation, municipality and region). The sites are read in one query and given to their
-    studies as if prefetched: a `Prefetch` with `select_related` copies its query once per
-    study, which was a third of a reindex's time."""
+    organisation, municipality and region)."""
     query = studies_public().select_related("lead_region")
     if ids is not None:
         query = query.filter(pk__in=ids_subquery(ids))
     studies = list(query.prefetch_related("conditions", "interventions").order_by("pk"))
-    by_study: dict[int, list[Site]] = {study.pk: [] for study in studies}
-    sites = Site.objects.filter(study_id__in=ids_subquery(by_study)).select_related(
-        "organisation", "organisation__municipality", "region"
-    )
-    for site in sites.order_by("id"):
-        by_study[site.study_id].append(site)
-    for study in studies:
-        study._prefetched_objects_cache["sites"] = by_study[study.pk]  # type: ignore[attr-defined]
+    sites_attached(studies, "organisation", "organisation__municipality", "region")
     return studies
 
 

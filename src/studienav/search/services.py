@@ -24,7 +24,6 @@ from django.db.models import (
     Exists,
     Lookup,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -47,13 +46,12 @@ from studienav.registry.models import (
     OverallStatus,
     Phase,
     Sex,
-    Site,
     SponsorType,
     Study,
     StudyType,
     TherapeuticArea,
 )
-from studienav.registry.selectors import studies_public
+from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import answer_get, answer_keep, answer_key, answers_kept_seconds
 from studienav.search.models import SearchEntry, SearchSite, SearchText
 from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
@@ -778,14 +776,12 @@ def _studies(ids: list[int]) -> list[Study]:
         studies_public()
         .filter(pk__in=ids)
         .select_related("lead_region")
-        .prefetch_related(
-            "conditions",
-            "identifiers",
-            Prefetch("sites", Site.objects.select_related("organisation", "region").order_by("id")),
-        )
+        .prefetch_related("conditions", "identifiers")
         .in_bulk()
     )
-    return [found[pk] for pk in ids if pk in found]
+    studies = [found[pk] for pk in ids if pk in found]
+    sites_attached(studies, "organisation", "region")
+    return studies
 
 
 def study_search(params: SearchParams) -> SearchResult:
