@@ -445,3 +445,25 @@ def test_reads_are_kept_until_a_published_study_changes(
             make_study(public_title="Astma hos vuxna")
         assert _json(client.get(url))["total"] == 2
         assert _json(client.get(f"/api/v1/studies/{first.pk}")) == study
+
+
+def test_answers_are_in_the_language_asked_for(client: Client, make_study: StudyMaker) -> None:
+    make_study()
+    english = client.get("/api/v1/studies?near=Atlantis", HTTP_ACCEPT_LANGUAGE="en")
+    swedish = client.get("/api/v1/studies?near=Atlantis", HTTP_ACCEPT_LANGUAGE="sv")
+    unasked = client.get("/api/v1/studies?near=Atlantis")
+    assert "We do not know the place Atlantis" in _problem(english)["errors"][0]["message"]
+    assert _problem(english)["errors"][0]["message"] != _problem(swedish)["errors"][0]["message"]
+    assert _problem(unasked)["errors"][0]["message"] == _problem(swedish)["errors"][0]["message"]
+    assert english["Content-Language"] == "en" and "Accept-Language" in english["Vary"]
+    # pydantic's own checks too.
+    wrong = client.get("/api/v1/studies?status=nope&limit=x", HTTP_ACCEPT_LANGUAGE="en")
+    messages = {e["parameter"]: e["message"] for e in _problem(wrong)["errors"]}
+    assert messages == {
+        "status": "nope is not one of the valid values.",
+        "limit": "Give a whole number.",
+    }
+    svenska = client.get("/api/v1/studies?status=nope&limit=x", HTTP_ACCEPT_LANGUAGE="sv")
+    assert "Give" not in json.dumps(_problem(svenska)["errors"])
+    labels = _json(client.get("/api/v1/studies?facets=true", HTTP_ACCEPT_LANGUAGE="en"))
+    assert labels["facets"]["status"][0]["label"] == "Recruiting"

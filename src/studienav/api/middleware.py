@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
@@ -168,7 +169,8 @@ def _handle(request: HttpRequest, get_response: View) -> HttpResponseBase:
 
 
 class ApiEdgeMiddleware:
-    """CORS, rate limit and conditional GET for every request under /api/ and /fhir/."""
+    """The language asked for, CORS, rate limit, kept answers and conditional GET for every
+    request under /api/ and /fhir/."""
 
     def __init__(self, get_response: View) -> None:
         self.get_response = get_response
@@ -176,4 +178,8 @@ class ApiEdgeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith(PREFIXES):
             return self.get_response(request)
+        # Outside the language prefixes LocaleMiddleware gives every address the default
+        # language; a machine asks in its own with Accept-Language (Swedish when it does not).
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
         return _handle(request, self.get_response)

@@ -163,13 +163,42 @@ def _parameter_error(request: HttpRequest, parameter: str, message: str) -> dict
     }
 
 
+def _message(item: dict[str, Any], given: str) -> str:
+    """A validation error's message in the asker's language (pydantic's own are English);
+    `given` is the parameter's value as sent."""
+    kind = str(item.get("type", ""))
+    context = item.get("ctx") or {}
+    value = given[:40]
+    if kind in ("enum", "literal_error"):
+        return _("%(value)s is not one of the valid values.") % {"value": value}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Give a whole number.")
+    if kind in ("float_parsing", "float_type"):
+        return _("Give a number.")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Give true or false.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Give at least %(limit)s.") % {"limit": context.get("ge", context.get("gt"))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("Give at most %(limit)s.") % {"limit": context.get("le", context.get("lt"))}
+    if kind.startswith(("datetime_", "date_")):
+        return _("Give a date, or a date and time, such as 2024-05-01 or 2024-05-01T12:00.")
+    if kind == "string_too_long":
+        return _("Give at most %(count)s characters.") % {"count": context.get("max_length")}
+    return str(item.get("msg", ""))
+
+
 @api.exception_handler(ValidationError)
 def _invalid_input(request: HttpRequest, error: ValidationError) -> HttpResponse:
     errors = []
     for item in error.errors:
         location = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
         parameter = location[-1] if len(location) > 1 else (location[0] if location else "")
-        errors.append(_parameter_error(request, parameter, str(item.get("msg", ""))))
+        values = request.GET.getlist(parameter)
+        positions = [part for part in item.get("loc", ()) if isinstance(part, int)]
+        position = positions[-1] if positions else len(values) - 1
+        given = values[position] if 0 <= position < len(values) else ""
+        errors.append(_parameter_error(request, parameter, _message(item, given)))
     names = ", ".join(e["parameter"] for e in errors)
     return problem(
         400, _("Bad parameter"), _("Check the parameters: %(names)s.") % {"names": names}, errors
