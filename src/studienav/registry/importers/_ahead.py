@@ -34,12 +34,13 @@ Prepare = Callable[[ParsedRecord], None]
 LARGE = 4_000_000  # bytes: below this the second process costs more than it saves
 CHUNK = 50  # records a message
 # Messages in flight from the reading process, and taken off the pipe waiting for the writing
-# process: together more than a batch of the importer (importers.BATCH), so the reading
+# process: together more than two batches of the importer (importers.BATCH), so the reading
 # process goes on while a whole batch is written (with 8 and 4 it stopped half way, and the
-# writing process then waited for it: bench_import went from about 750 to 950 records a
-# second). At about 15 kB a record that is some 30 MB, whatever the file's size.
-AHEAD = 24
-RECEIVED = 12
+# writing process then waited for it). At about 30 kB a record that is some 35 MB, whatever
+# the file's size; 24 and 12 were no faster and grew the peak by another 10 MB
+# (bench_import).
+AHEAD = 16
+RECEIVED = 8
 
 
 def _produce(read: Read, path: Path, out: Any, prepare: Prepare | None) -> None:
