@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -119,3 +120,13 @@ def signed_in() -> Callable[[Client, User], Client]:
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def shared_cache(tmp_path: Path) -> Iterator[None]:
+    """A cache the workers would share (files here, Redis in production): with it, search
+    answers, public pages and the API's reads are kept until the index changes."""
+    location = str(tmp_path / "shared-cache")
+    backend = "django.core.cache.backends.filebased.FileBasedCache"
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": location}}):
+        yield

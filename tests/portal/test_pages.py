@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from defusedxml import ElementTree
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from studienav.registry.models import Study
@@ -202,35 +202,33 @@ def test_study_page_reads_the_same_number_of_rows_sets_however_large_the_study(
 def test_public_pages_are_kept_until_the_index_changes_and_never_for_someone_signed_in(
     client: Client,
     make_study: StudyMaker,
-    tmp_path: Any,
+    shared_cache: None,
     django_capture_on_commit_callbacks: Any,
     django_assert_max_num_queries: Any,
     anna: Any,
     signed_in: Any,
 ) -> None:
-    shared = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
-    with override_settings(CACHES={"default": {**shared, "LOCATION": str(tmp_path)}}):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = make_study(public_title="Astma hos barn")
-        page = client.get("/studies/?q=astma").content.decode()
-        assert "Astma hos barn" in page
-        # Again, for anyone not signed in: the kept page, without reading the database.
-        with django_assert_max_num_queries(0):
-            again = Client().get("/studies/?q=astma")
-        assert again.content.decode() == page and "Cookie" in again["Vary"]
-        # htmx's fragment is another answer at the same address.
-        fragment = client.get("/studies/?q=astma", headers={"HX-Request": "true"})
-        assert "<html" not in fragment.content.decode()
-        # A committed change makes the next visitor get a new page.
-        with django_capture_on_commit_callbacks(execute=True):
-            make_study(public_title="Astma hos vuxna")
-        assert "Astma hos vuxna" in client.get("/studies/?q=astma").content.decode()
-        study_page = client.get(f"/en/studies/{first.pk}/").content.decode()
-        assert 'lang="en"' in study_page
-        # Someone signed in gets their own page, never a kept one.
-        staff = signed_in(Client(), anna)
-        own = staff.get("/studies/?q=astma").content.decode()
-        assert "csrfmiddlewaretoken" in own and own != page
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_study(public_title="Astma hos barn")
+    page = client.get("/studies/?q=astma").content.decode()
+    assert "Astma hos barn" in page
+    # Again, for anyone not signed in: the kept page, without reading the database.
+    with django_assert_max_num_queries(0):
+        again = Client().get("/studies/?q=astma")
+    assert again.content.decode() == page and "Cookie" in again["Vary"]
+    # htmx's fragment is another answer at the same address.
+    fragment = client.get("/studies/?q=astma", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.content.decode()
+    # A committed change makes the next visitor get a new page.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_study(public_title="Astma hos vuxna")
+    assert "Astma hos vuxna" in client.get("/studies/?q=astma").content.decode()
+    study_page = client.get(f"/en/studies/{first.pk}/").content.decode()
+    assert 'lang="en"' in study_page
+    # Someone signed in gets their own page, never a kept one.
+    staff = signed_in(Client(), anna)
+    own = staff.get("/studies/?q=astma").content.decode()
+    assert "csrfmiddlewaretoken" in own and own != page
 
 
 def test_a_near_match_says_so(client: Client, asthma: Study) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.http import QueryDict
-from django.test import override_settings
 from django.utils import translation
 
 from studienav.core.errors import ValidationFailed
@@ -339,27 +337,25 @@ def test_stemming_gives_the_same_words_from_many_threads() -> None:
 
 def test_a_kept_answer_is_not_used_once_the_index_changes(
     make_study: StudyMaker,
-    tmp_path: Path,
+    shared_cache: None,
     django_capture_on_commit_callbacks: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
-    shared = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
-    with override_settings(CACHES={"default": {**shared, "LOCATION": str(tmp_path)}}):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = make_study(public_title="Astma hos barn")
-        assert found(q="astma", facets=True) == [first.pk]
-        # The same search again: only the page's studies are read (study, its conditions,
-        # identifiers and sites), not the matches or the counts.
-        with django_assert_max_num_queries(4):
-            again = study_search(SearchParams(q="astma", facets=True))
-        assert [s.pk for s in again.studies] == [first.pk] and again.total == 1
-        # The answer holds no text: the English page uses it too, labelled in English.
-        with translation.override("en"), django_assert_max_num_queries(4):
-            english = study_search(SearchParams(q="astma", facets=True))
-        assert [s.pk for s in english.studies] == [first.pk]
-        assert english.facets["status"] == [("recruiting", "Recruiting", 1)]
-        assert again.facets["status"] == [("recruiting", "Rekryterar", 1)]
-        assert [value for value, _label, _n in english.facets["region"]] == ["03"]
-        with django_capture_on_commit_callbacks(execute=True):
-            second = make_study(public_title="Astma hos vuxna")
-        assert set(found(q="astma", facets=True)) == {first.pk, second.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_study(public_title="Astma hos barn")
+    assert found(q="astma", facets=True) == [first.pk]
+    # The same search again: only the page's studies are read (study, its conditions,
+    # identifiers and sites), not the matches or the counts.
+    with django_assert_max_num_queries(4):
+        again = study_search(SearchParams(q="astma", facets=True))
+    assert [s.pk for s in again.studies] == [first.pk] and again.total == 1
+    # The answer holds no text: the English page uses it too, labelled in English.
+    with translation.override("en"), django_assert_max_num_queries(4):
+        english = study_search(SearchParams(q="astma", facets=True))
+    assert [s.pk for s in english.studies] == [first.pk]
+    assert english.facets["status"] == [("recruiting", "Recruiting", 1)]
+    assert again.facets["status"] == [("recruiting", "Rekryterar", 1)]
+    assert [value for value, _label, _n in english.facets["region"]] == ["03"]
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_study(public_title="Astma hos vuxna")
+    assert set(found(q="astma", facets=True)) == {first.pk, second.pk}
