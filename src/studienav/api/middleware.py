@@ -22,7 +22,7 @@ from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from studienav.search.answers import answers_kept_seconds, generation
+from studienav.search.answers import answers_kept_seconds, kept_key
 
 PREFIXES = ("/api/", "/fhir/")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -119,8 +119,7 @@ def _kept_key(request: HttpRequest) -> str | None:
     labels and the whole address), or None when it is not kept."""
     if request.method != "GET" or not KEPT.match(request.path) or not answers_kept_seconds():
         return None
-    asked = f"{get_language()} {request.get_full_path()}"
-    return f"api:{generation()}:{hashlib.sha256(asked.encode()).hexdigest()}"
+    return kept_key("api", f"{get_language()} {request.get_full_path()}")
 
 
 def _answered(request: HttpRequest, get_response: View) -> HttpResponseBase:

@@ -11,7 +11,6 @@ signed in, or a message waiting to be shown) is rendered as usual and never kept
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,7 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from studienav.search.answers import answers_kept_seconds, generation
+from studienav.search.answers import answers_kept_seconds, kept_key
 
 View = Callable[..., HttpResponse]
 
@@ -35,9 +34,7 @@ def _personal(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     # htmx asks for the results alone (a fragment) at the page's own address.
-    asked = f"{request.headers.get('HX-Request', '')} {request.get_full_path()}"
-    digest = hashlib.sha256(asked.encode()).hexdigest()
-    return f"page:{generation()}:{digest}"
+    return kept_key("page", f"{request.headers.get('HX-Request', '')} {request.get_full_path()}")
 
 
 def kept_for_the_public(view: View) -> View:

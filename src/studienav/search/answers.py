@@ -32,11 +32,6 @@ def search_changed() -> None:
         transaction.on_commit(lambda: cache.set(_GENERATION, uuid.uuid4().hex, None))
 
 
-def generation() -> str:
-    """The index's generation: changes when a change to the index commits."""
-    return _generation()
-
-
 def _generation() -> str:
     generation = cache.get(_GENERATION)
     if generation is None:
@@ -45,12 +40,18 @@ def _generation() -> str:
     return str(generation)
 
 
+def kept_key(kind: str, asked: str) -> str:
+    """The cache key of something kept until the index changes: its kind, the index's
+    generation and a digest of what was asked."""
+    digest = hashlib.sha256(asked.encode()).hexdigest()
+    return f"{kind}:{_generation()}:{digest}"
+
+
 def answer_key(question: Any) -> str:
     """The cache key of a search's answer: the question (its repr) and the index's generation.
     Answers hold no text in any language, so the pages in both languages and the API share
     them."""
-    digest = hashlib.sha256(repr(question).encode()).hexdigest()
-    return f"search:{_generation()}:{digest}"
+    return kept_key("search", repr(question))
 
 
 def answer_get(key: str) -> Any:
