@@ -35,3 +35,16 @@ def test_patterns_become_one_alternation() -> None:
     regex = _patterns_regex(("%astm%", "%asthm%", "%astm%"))
     assert regex == "(?:astm|asthm)"
     assert re.search(regex, "bronchial asthma")
+
+
+def test_a_pattern_that_finds_only_what_another_finds_is_left_out() -> None:
+    from studienav.search.text import _needed, query_terms
+
+    assert _needed(["%astm bronkial%", "%astm%", "%x_y%", "% kol %", "%kol%", "%astm%"]) == (
+        "%astm%",
+        "%x_y%",
+        "%kol%",
+    )
+    (astma,) = query_terms("astma")
+    assert "%astm%" in astma.exact
+    assert not [pattern for pattern in astma.exact if "astm " in pattern]

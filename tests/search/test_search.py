@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ from django.http import QueryDict
 from django.utils import translation
 
 from studienav.core.errors import ValidationFailed
-from studienav.registry.models import Study, StudyState
+from studienav.core.models import Region
+from studienav.registry.models import OverallStatus, Site, Study, StudyState
 from studienav.registry.services import study_close
+from studienav.search.index import STATUS_TAGS, fts_tags, search_index_study
 from studienav.search.models import SearchEntry
 from studienav.search.services import SearchParams, study_search
 from studienav.search.text import fold, query_terms, stem
@@ -119,6 +122,30 @@ def test_filters_on_status_phase_region_and_care_setting(make_study: StudyMaker)
     assert found(care_settings=["primary_care"]) == [a.pk]
 
 
+def test_text_with_status_and_region_filters_follows_each_change(make_study: StudyMaker) -> None:
+    # On SQLite the text index narrows by tags of status and region (search.index.fts_tags):
+    # they must follow the study.
+    study = make_study(public_title="Astma hos vuxna", sites=[UPPSALA_SITE])
+    make_study(public_title="Astma hos barn", sites=[GAVLE_SITE], overall_status="completed")
+    assert found(q="astma", statuses=["recruiting"], regions=["03"]) == [study.pk]
+    Study.objects.filter(pk=study.pk).update(overall_status="suspended")
+    Site.objects.filter(study=study).update(region=Region.objects.get(code="18"))
+    search_index_study(study.pk)
+    assert found(q="astma", statuses=["recruiting"]) == []
+    assert found(q="astma", regions=["03"]) == []
+    assert found(q="astma", statuses=["suspended", "completed"], regions=["18"]) == [study.pk]
+    assert len(found(q="astma", statuses=["suspended", "completed"])) == 2
+
+
+def test_every_status_has_a_tag_of_its_own_and_the_migration_wrote_the_same() -> None:
+    migration = importlib.import_module("studienav.search.migrations.0008_fts_tags")
+    assert set(STATUS_TAGS) == set(OverallStatus.values)
+    assert len(set(STATUS_TAGS.values())) == len(STATUS_TAGS)
+    assert all(len(tag) == 3 and tag.startswith("#") for tag in STATUS_TAGS.values())
+    assert migration.STATUS_TAGS == STATUS_TAGS
+    assert fts_tags("recruiting", "03 21") == "#rc #03 #21"
+
+
 def test_age_and_sex_filters_take_the_persons_view(make_study: StudyMaker) -> None:
     adults = make_study(public_title="Vuxna", min_age_years=18, max_age_years=65, sex="all")
     women = make_study(public_title="Kvinnor", min_age_years=40, sex="female")
@@ -186,8 +213,6 @@ def test_only_public_studies_are_found_and_withdrawn_ones_leave_the_index(
     make_study(state="submitted", public_title="Astma utkast")
     assert found(q="astma") == [public.pk]
     Study.objects.filter(pk=public.pk).update(state="withdrawn")
-    from studienav.search.index import search_index_study
-
     search_index_study(public.pk)
     assert found(q="astma") == []
 

@@ -53,6 +53,7 @@ from studienav.registry.models import (
 )
 from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import answer_get, answer_keep, answer_key, answers_kept_seconds
+from studienav.search.index import STATUS_TAGS, region_tag
 from studienav.search.models import SearchEntry, SearchSite, SearchText
 from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
 from studienav.search.text import Term, query_terms
@@ -352,22 +353,31 @@ def at_word_start(pattern: str) -> str:
     return pattern
 
 
-def _fts_rowids(patterns: tuple[str, ...], *, places: bool = True) -> tuple[str, list[str]]:
+def _fts_rowids(
+    patterns: tuple[str, ...], *, places: bool = True, tags: str = ""
+) -> tuple[str, list[str]]:
     """SQL selecting the ids of the entries whose text matches any pattern or (unless told
     not to) whose places match it from a word's start."""
-    parts = _fts_parts(patterns, places=places)
+    parts = _fts_parts(patterns, places=places, tags=tags)
     return " UNION ".join(sql for sql, _params in parts), [p for _sql, ps in parts for p in ps]
 
 
-def _fts_parts(patterns: tuple[str, ...], *, places: bool) -> list[tuple[str, list[str]]]:
-    """The selects of `_fts_rowids`: one MATCH of each text index for the plain substrings,
-    the trigram-assisted LIKE for the rest."""
+def _fts_parts(
+    patterns: tuple[str, ...], *, places: bool, tags: str = ""
+) -> list[tuple[str, list[str]]]:
+    """The selects of `_fts_rowids`: one MATCH of each text index for the plain substrings
+    (narrowed by the `tags` expression of `_fts_tags` when given), the trigram-assisted LIKE
+    for the rest."""
     text = [phrase for pattern in patterns if (phrase := _fts_phrase(pattern))]
     anchored = [p for pattern in patterns if (p := _fts_phrase(at_word_start(pattern)))]
     parts: list[tuple[str, list[str]]] = []
     if text:
         match = "SELECT rowid FROM {0} WHERE {0} MATCH %s"
-        parts.append((match.format("search_fts"), [" OR ".join(dict.fromkeys(text))]))
+        phrases = " OR ".join(dict.fromkeys(text))
+        # No column filter: a phrase of folded text never holds a tag's `#`, and the filter
+        # cost more than it saved (bench_search).
+        expression = f"({phrases}) AND {tags}" if tags else phrases
+        parts.append((match.format("search_fts"), [expression]))
         if places:
             parts.append((match.format("search_places"), [" OR ".join(dict.fromkeys(anchored))]))
     for pattern in patterns:
@@ -379,11 +389,23 @@ def _fts_parts(patterns: tuple[str, ...], *, places: bool) -> list[tuple[str, li
     return parts
 
 
-def _matching(patterns: tuple[str, ...], column: str) -> RawSQL:
+def _fts_tags(params: SearchParams) -> str:
+    """The FTS5 expression of the asked statuses and regions over the text index's tags
+    (`search.index.fts_tags`), or "" when the search asks for neither."""
+    parts = []
+    if params.statuses and all(status in STATUS_TAGS for status in params.statuses):
+        parts.append(" OR ".join(f'"{STATUS_TAGS[status]}"' for status in params.statuses))
+    if params.regions:
+        parts.append(" OR ".join(f'"{region_tag(code)}"' for code in params.regions))
+    return " AND ".join(f"{{tags}} : ({part})" for part in parts)
+
+
+def _matching(patterns: tuple[str, ...], column: str, tags: str = "") -> RawSQL:
     """Ids of entries whose text (`document`, with the places) or conditions match any
-    pattern, as a subquery (never a list of ids)."""
+    pattern, as a subquery (never a list of ids). On SQLite `tags` (`_fts_tags`) narrows the
+    text's matches; the places' matches are narrowed only by the filters on the entries."""
     if connection.vendor == "sqlite":
-        sql, params = _fts_rowids(patterns, places=column == "document")
+        sql, params = _fts_rowids(patterns, places=column == "document", tags=tags)
         if column == "document":
             return RawSQL(sql, params)  # noqa: S611 (fixed SQL, patterns as parameters)
         # The conditions are part of the document: the text index narrows, LIKE decides.
@@ -420,9 +442,12 @@ def _patterns_regex(patterns: tuple[str, ...]) -> str:
 
 def _matches_any(patterns: tuple[str, ...], column: str) -> bool:
     if connection.vendor == "sqlite" and column == "document":
-        # Each select on its own: a UNION would find every match before the first row.
+        # Each pattern and each select on its own, until one finds a study: a UNION would find
+        # every match before the first row, and an OR of phrases first reads to the end of
+        # the lists of a phrase that matches nothing.
+        parts = [part for pattern in patterns for part in _fts_parts((pattern,), places=True)]
         with connection.cursor() as cursor:
-            for sql, params in _fts_parts(patterns, places=True):
+            for sql, params in parts:
                 cursor.execute(f"SELECT 1 FROM ({sql}) AS found LIMIT 1", params)  # noqa: S608
                 if cursor.fetchone() is not None:
                     return True
@@ -452,10 +477,12 @@ def _decided(terms: list[Term], column: str) -> list[_Matched]:
     ]
 
 
-def _text_filter(entries: QuerySet[SearchEntry], matched: list[_Matched]) -> QuerySet[SearchEntry]:
+def _text_filter(
+    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: str
+) -> QuerySet[SearchEntry]:
     """Entries matching every term."""
     for item in matched:
-        entries = entries.filter(study_id__in=_matching(item.patterns, "document"))
+        entries = entries.filter(study_id__in=_matching(item.patterns, "document", tags))
     return entries
 
 
@@ -491,7 +518,8 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
     entries = SearchEntry.objects.all()
     matched = _decided(query_terms(params.q), "document")
     if matched:
-        entries = _text_filter(entries, matched)
+        tags = _fts_tags(params) if connection.vendor == "sqlite" else ""
+        entries = _text_filter(entries, matched, tags)
     if params.conditions:
         wanted = Q()
         for condition in params.conditions:

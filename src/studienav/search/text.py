@@ -257,6 +257,25 @@ def _group_patterns(groups: tuple[SynonymGroup, ...]) -> list[str]:
     return out
 
 
+def _needed(patterns: list[str]) -> tuple[str, ...]:
+    """The patterns without those that find only what another of them finds: `%astm bronkial%`
+    beside `%astm%` (each text index phrase costs as much to look up as it has trigrams)."""
+    unique = list(dict.fromkeys(patterns))
+
+    def plain(pattern: str) -> str | None:
+        inner = pattern[1:-1]
+        if pattern[:1] != "%" or pattern[-1:] != "%" or "%" in inner or "_" in inner:
+            return None
+        return inner
+
+    inners = [plain(pattern) for pattern in unique]
+    return tuple(
+        pattern
+        for pattern, inner in zip(unique, inners, strict=True)
+        if inner is None or not any(other and other != inner and other in inner for other in inners)
+    )
+
+
 def _code_term(word: str) -> Term | None:
     """An ICD-10 code in the query: the code, its WHO name and the condition's synonyms."""
     if not _ICD_QUERY.match(word):
@@ -272,7 +291,7 @@ def _code_term(word: str) -> Term | None:
     if not groups and "." in code:
         groups = _synonym_lookup().get(key[:3], ())
     patterns.extend(_group_patterns(groups))
-    return Term(text=word, exact=tuple(dict.fromkeys(patterns)))
+    return Term(text=word, exact=_needed(patterns))
 
 
 def query_terms(query: str, *, max_terms: int = 8) -> list[Term]:
@@ -296,7 +315,7 @@ def query_terms(query: str, *, max_terms: int = 8) -> list[Term]:
             if groups:
                 exact = [_like(_stem_phrase(phrase)), *_group_patterns(groups)]
                 typos = typo_patterns(phrase) if size == 1 else []
-                terms.append(Term(phrase, tuple(dict.fromkeys(exact)), tuple(typos)))
+                terms.append(Term(phrase, _needed(exact), tuple(typos)))
                 position += size
                 break
         else:
