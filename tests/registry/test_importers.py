@@ -737,3 +737,18 @@ def test_template_csv_has_every_header_and_an_example_row() -> None:
     )
     assert rows[0] == list(spreadsheet.COLUMNS)
     assert len(rows) == 2 and rows[1][0]
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_the_planner_fresh_statistics_of_the_registry() -> None:
+    # Without them PostgreSQL read a page of studies' conditions by scanning the whole table.
+    from django.db import connection
+
+    assert import_file(path=V2 / "NCT03418623.json", publish=True).created == 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        else:
+            cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert {"registry_study", "registry_site", "registry_studycondition"} <= analysed

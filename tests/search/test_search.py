@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.http import QueryDict
 from django.utils import translation
 
@@ -144,6 +145,20 @@ def test_every_status_has_a_tag_of_its_own_and_the_migration_wrote_the_same() ->
     assert all(len(tag) == 3 and tag.startswith("#") for tag in STATUS_TAGS.values())
     assert migration.STATUS_TAGS == STATUS_TAGS
     assert fts_tags("recruiting", "03 21") == "#rc #03 #21"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_a_text_search_leaves_the_planners_costs_as_they_were(make_study: StudyMaker) -> None:
+    study = make_study(public_title="Astma hos vuxna")
+
+    def cost() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('cpu_operator_cost')")
+            return str(cursor.fetchone()[0])
+
+    before = cost()
+    assert found(q="astma", statuses=["recruiting"], facets=True) == [study.pk]
+    assert cost() == before
 
 
 def test_age_and_sex_filters_take_the_persons_view(make_study: StudyMaker) -> None:

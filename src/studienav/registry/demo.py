@@ -48,7 +48,7 @@ from studienav.registry.models import (
     StudyType,
 )
 from studienav.registry.organisations import OrganisationMatcher
-from studienav.registry.records import Outcome, record_apply
+from studienav.registry.records import Outcome, record_apply, registry_statistics_refresh
 from studienav.registry.schema import StudyRecord
 from studienav.registry.services import site_set_recruitment, study_return, study_update
 from studienav.search.index import search_statistics_refresh
@@ -933,6 +933,7 @@ def demo_data_load(*, rng: random.Random, options: dict[str, Any], stdout: TextI
     if count is not None:
         started = time.monotonic()
         studies_generate(count=int(count), seed=seed, stdout=None if quiet else stdout)
+        registry_statistics_refresh()
         search_statistics_refresh()
         if not quiet:
             seconds = time.monotonic() - started

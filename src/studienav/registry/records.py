@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studienav.core.audit import audit_record, audit_record_many
-from studienav.core.bulk import JsonText, instances_insert, rows_insert
+from studienav.core.bulk import JsonText, instances_insert, planner_statistics_refresh, rows_insert
 from studienav.core.errors import DomainError, ValidationFailed
 from studienav.core.models import Organisation, Region, User
 from studienav.core.selectors import node_regions
@@ -573,6 +573,21 @@ def identifier_owner(scheme: str, value: str, region: Region | None = None) -> S
         query = query.filter(region=region)
     found = query.select_related("study").first()
     return found.study if found else None
+
+
+def registry_statistics_refresh() -> None:
+    """The query planner's statistics of the registry's tables, after many rows were written
+    (an import, generated data): without them PostgreSQL, until its autovacuum comes by,
+    reads a page of studies' conditions and sites by scanning the whole tables."""
+    planner_statistics_refresh(
+        Study,
+        Site,
+        StudyCondition,
+        StudyIdentifier,
+        StudyIntervention,
+        StudyOutcome,
+        StudyVersion,
+    )
 
 
 def records_apply(

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -869,7 +869,29 @@ def _answer(params: SearchParams) -> _Answer:
         # the facets alike (each of them found them again before).
         with _matches_kept(entries) as entries:
             return _search(params, entries, matched, distances)
+    if matched and connection.vendor == "postgresql":
+        with _text_costs_told():
+            return _search(params, entries, matched, distances)
     return _search(params, entries, matched, distances)
+
+
+# PostgreSQL's planner counts a regular expression over a whole document as one cheap operator
+# (cpu_operator_cost 0.0025) and so scans every document for a broad word instead of checking
+# the few entries the other filters leave (a facet count for `cancer` in one region: 230 ms
+# instead of 18 ms at 40,000 studies). Within a text search it is told what they cost.
+_PG_OPERATOR_COST = 0.05
+
+
+@contextmanager
+def _text_costs_told() -> Iterator[None]:
+    """PostgreSQL: a higher operator cost for the queries inside, then the one before (a
+    failure rolls the savepoint back, and the setting with it)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('cpu_operator_cost')")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('cpu_operator_cost', %s, true)", [str(_PG_OPERATOR_COST)])
+        yield
+        cursor.execute("SELECT set_config('cpu_operator_cost', %s, true)", [before])
 
 
 @contextmanager

@@ -32,6 +32,7 @@ from studienav.registry.records import (
     record_prepare,
     records_apply,
     region_codes,
+    registry_statistics_refresh,
 )
 from studienav.registry.schema import FORMAT, StudyRecord
 from studienav.search.index import search_statistics_refresh
@@ -309,7 +310,8 @@ def apply_parsed(
             transaction.set_rollback(True)
             matcher.forget_since(mark)
     if not dry_run and (report.created or report.updated):
-        search_statistics_refresh()  # the index grew or changed in bulk
+        registry_statistics_refresh()  # the registry and its index grew or changed in bulk
+        search_statistics_refresh()
     return report
 
 
