@@ -237,3 +237,12 @@ def test_a_near_match_says_so(client: Client, asthma: Study) -> None:
     assert "spelled almost the same" in near
     exact = client.get("/en/studies/?q=astma").content.decode()
     assert "spelled almost the same" not in exact
+
+
+def test_chosen_filters_that_match_nothing_keep_their_names(client: Client, asthma: Study) -> None:
+    query = "?q=astma&status=completed&region=18&phase=4"
+    swedish = client.get(f"/studies/{query}").content.decode()
+    assert "Avslutad" in swedish and "Region Örebro län" in swedish and "Fas 4" in swedish
+    english = client.get(f"/en/studies/{query}").content.decode()
+    assert "Completed" in english and "Phase 4" in english
+    assert ">completed<" not in english and "18 (0)" not in english

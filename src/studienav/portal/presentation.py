@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from studienav.core.errors import ValidationFailed
 from studienav.registry.models import IdentifierScheme, Site, Study
 from studienav.search.places import near_resolve
-from studienav.search.services import site_distances
+from studienav.search.services import facet_value_labels, site_distances
 
 # Facet name -> its query parameter (the same word, so the URL reads like the API's).
 FACET_PARAMETERS = {
@@ -118,10 +118,11 @@ def facet_groups(
             for value, label, count in rows
         ]
         known = {option.value for option in options}
+        missing = [value for value in chosen if value not in known and value.isalnum()]
+        labels = facet_value_labels(name, missing) if missing else {}
         options += [
-            FacetOption(value, value, 0, True, f"f-{name}-{value}")
-            for value in chosen
-            if value not in known and value.isalnum()
+            FacetOption(value, labels.get(value, value), 0, True, f"f-{name}-{value}")
+            for value in missing
         ]
         if options:
             groups.append(FacetGroup(name, str(FACET_TITLES[name]), options, name in SINGLE_CHOICE))

@@ -773,11 +773,8 @@ def _facet_names(
     return kept, names
 
 
-def _facets(
-    rows: list[tuple[str, str, int]], names: Names
-) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per value of each facet, labelled in the language in use and ordered: largest
-    first, then by label."""
+def _label_maps(names: Names) -> dict[str, dict[str, str]]:
+    """Each facet's labels by value in the language in use; regions and sites from `names`."""
     labels: dict[str, dict[str, str]] = {
         name: {k: str(v) for k, v in choices.choices} for name, choices in _PLAIN_FACETS.items()
     }
@@ -789,6 +786,29 @@ def _facets(
     english = get_language() == "en"
     for name in ("region", "site"):
         labels[name] = {key: pair[english] for key, pair in names.get(name, {}).items()}
+    return labels
+
+
+def facet_value_labels(name: str, values: list[str]) -> dict[str, str]:
+    """Labels in the language in use of values of a facet, found without a search: for a
+    chosen filter that no study matches now (the form still shows it)."""
+    names: Names = {}
+    if name == "region":
+        regions = Region.objects.filter(code__in=values)
+        names["region"] = {r.code: (r.name, r.name_en or r.name) for r in regions}
+    elif name == "site":
+        ids = [int(value) for value in values if value.isdigit()]
+        sites = Organisation.objects.filter(pk__in=ids)
+        names["site"] = {str(o.pk): (o.name, o.name_en or o.name) for o in sites}
+    return _label_maps(names).get(name, {})
+
+
+def _facets(
+    rows: list[tuple[str, str, int]], names: Names
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts per value of each facet, labelled in the language in use and ordered: largest
+    first, then by label."""
+    labels = _label_maps(names)
     by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in labels}
     for name, value, count in rows:
         if count and (name in ("region", "site") or value in labels[name]):
