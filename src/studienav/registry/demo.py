@@ -51,7 +51,6 @@ from studienav.registry.organisations import OrganisationMatcher
 from studienav.registry.records import Outcome, record_apply, registry_statistics_refresh
 from studienav.registry.schema import StudyRecord
 from studienav.registry.services import site_set_recruitment, study_return, study_update
-from studienav.search.index import search_statistics_refresh
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_STUDIES = 120
@@ -934,7 +933,6 @@ def demo_data_load(*, rng: random.Random, options: dict[str, Any], stdout: TextI
         started = time.monotonic()
         studies_generate(count=int(count), seed=seed, stdout=None if quiet else stdout)
         registry_statistics_refresh()
-        search_statistics_refresh()
         if not quiet:
             seconds = time.monotonic() - started
             stdout.write(f"Generated {count} synthetic studies in {seconds:.1f} s.\n")

@@ -49,6 +49,7 @@ from studienav.search.index import (
     StudyText,
     search_index_loaded,
     search_index_study,
+    search_statistics_refresh,
     study_text,
 )
 
@@ -576,9 +577,10 @@ def identifier_owner(scheme: str, value: str, region: Region | None = None) -> S
 
 
 def registry_statistics_refresh() -> None:
-    """The query planner's statistics of the registry's tables, after many rows were written
-    (an import, generated data): without them PostgreSQL, until its autovacuum comes by,
-    reads a page of studies' conditions and sites by scanning the whole tables."""
+    """The query planner's statistics of the registry's tables and of its search index, after
+    many rows were written (an import, generated data): without them PostgreSQL, until its
+    autovacuum comes by, reads a page of studies' conditions and sites by scanning the whole
+    tables."""
     planner_statistics_refresh(
         Study,
         Site,
@@ -588,6 +590,7 @@ def registry_statistics_refresh() -> None:
         StudyOutcome,
         StudyVersion,
     )
+    search_statistics_refresh()
 
 
 def records_apply(

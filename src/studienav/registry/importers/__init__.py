@@ -35,7 +35,6 @@ from studienav.registry.records import (
     registry_statistics_refresh,
 )
 from studienav.registry.schema import FORMAT, StudyRecord
-from studienav.search.index import search_statistics_refresh
 
 FORMATS = ("ctgov", "ctgov-classic", "ctgov-xml", "ctis", "spreadsheet", "jsonl")
 # Records a transaction: larger batches write each index page fewer times (bench_import).
@@ -311,7 +310,6 @@ def apply_parsed(
             matcher.forget_since(mark)
     if not dry_run and (report.created or report.updated):
         registry_statistics_refresh()  # the registry and its index grew or changed in bulk
-        search_statistics_refresh()
     return report
 
 
