@@ -20,6 +20,10 @@ $(STAMP): requirements.lock pyproject.toml package.json package-lock.json
 	$(BIN)/pybabel -q compile -d src/studienav/locale -D django
 	@touch $(STAMP)
 
+# Development mode, asked for explicitly: the settings default to production (mypy's Django
+# plugin loads them too).
+run demo lint messages: export DEBUG = 1
+
 run: install
 	$(BIN)/studienav migrate --no-input
 	$(BIN)/studienav demo-data

@@ -21,6 +21,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sizes")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studienav.settings")
+    # Generating demo studies needs development settings; bench_load starts its server with
+    # production settings of its own.
+    os.environ.setdefault("DEBUG", "1")
     out_dir = Path("var/bench")
     out_dir.mkdir(parents=True, exist_ok=True)
     names = args.names or [

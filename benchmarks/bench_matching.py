@@ -26,7 +26,7 @@ BATCH = 5000
 
 def _condition_rows() -> list[tuple[str, list[str]]]:
     """(ICD-10 code, names and synonyms in both languages) per row of the synonym file."""
-    from studienav.participation.matching import CONDITIONS_CSV
+    from studienav.search.conditions import CONDITIONS_CSV
 
     rows = []
     with CONDITIONS_CSV.open(encoding="utf-8") as handle:

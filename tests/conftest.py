@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 from django.utils import translation
@@ -16,6 +19,11 @@ from studienav.core.places import place_index_reset
 from studienav.core.reference import reference_data_load
 from studienav.core.triggers import append_only_install, append_only_remove
 from tests.factories import OrganisationFactory, RoleFactory, UserFactory, totp_device
+
+# One audit key here and in the commands tests start; no developer's own anchors are read.
+os.environ["AUDIT_KEYS"] = "test:audit-key-of-the-test-suite-0123456789"
+settings.AUDIT_KEYS = [os.environ["AUDIT_KEYS"]]
+settings.AUDIT_ANCHOR_DIR = Path(tempfile.gettempdir()) / "studienav-tests-have-no-anchors"
 
 
 def _uses_database(request: pytest.FixtureRequest) -> str | None:

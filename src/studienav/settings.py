@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Final
 
 import environ
 from csp.constants import NONE, SELF
@@ -16,7 +18,8 @@ BASE_DIR = PACKAGE_DIR.parent.parent
 
 env = environ.Env()
 
-DEBUG: bool = env.bool("DEBUG", default=True)
+# Production unless development is asked for (`make run` and the tests set DEBUG=1).
+DEBUG: bool = env.bool("DEBUG", default=False)
 VAR_DIR = Path(env.str("STUDIENAV_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -40,10 +43,18 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "studienav.core.error_pages.csrf_failure"
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Which regional node this installation serves (slug of a RegionalNode in the reference data).
 STUDIENAV_NODE: str = env.str("STUDIENAV_NODE", default="forum-mellansverige")
+# Whom the public pages name, by role address only: the public body behind the site (controller
+# of its personal data), the node office, the data protection officer, and each region's local
+# contact by region code ("03=kliniskastudier@example.se,18=...").
+SITE_OWNER: str = env.str("SITE_OWNER", default="")
+CONTACT_EMAIL: str = env.str("CONTACT_EMAIL", default="")
+DATA_PROTECTION_OFFICER_EMAIL: str = env.str("DATA_PROTECTION_OFFICER_EMAIL", default="")
+REGION_CONTACTS: dict[str, str] = env.dict("REGION_CONTACTS", default={})
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,10 +84,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studienav.core.middleware.RequestIdMiddleware",
+    "studienav.core.observability.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "studienav.api.middleware.ApiEdgeMiddleware",
+    # After the API's kept answers (they need no database), before anything that reads it.
+    "studienav.core.timeouts.StatementTimeoutMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -124,6 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds one statement of a web request may run (0: no bound); commands are never bounded.
+# PostgreSQL stops it itself (statement_timeout), SQLite through a progress handler; the
+# request is answered 503 (studienav.core.timeouts).
+DATABASE_STATEMENT_TIMEOUT: float = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -169,7 +187,8 @@ AXES_USERNAME_CALLABLE = "studienav.core.access.login_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "studienav.core.views.locked_out"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The address a failed sign-in is recorded with: the client behind TRUSTED_PROXY_HOPS proxies.
+AXES_CLIENT_IP_CALLABLE = "studienav.core.clients.client_address"
 # Lock per account, not per address: a whole hospital signs in from behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
@@ -184,6 +203,21 @@ CTGOV_API_URL: str = env.str("CTGOV_API_URL", default="https://clinicaltrials.go
 API_RATE_LIMIT: int = env.int("API_RATE_LIMIT", default=600)
 # Seconds a search's answer is kept in a shared cache (until the index changes); 0: never.
 SEARCH_CACHE_SECONDS: int = env.int("SEARCH_CACHE_SECONDS", default=300)
+# What an import reads of a file (registry.importers.ImportLimits): nesting, one record's size,
+# spreadsheet rows and columns, what an XLSX file unpacks to; uploads through the staff page
+# have the lower IMPORT_WEB_* limits.
+IMPORT_MAX_DEPTH: int = env.int("IMPORT_MAX_DEPTH", default=64)
+IMPORT_MAX_RECORD_BYTES: int = env.int("IMPORT_MAX_RECORD_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS: int = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_ROWS_PER_STUDY: int = env.int("IMPORT_MAX_ROWS_PER_STUDY", default=2_000)
+IMPORT_MAX_COLUMNS: int = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_UNPACKED_BYTES: int = env.int("IMPORT_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO: int = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_WEB_MAX_BYTES: int = env.int("IMPORT_WEB_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_WEB_MAX_ROWS: int = env.int("IMPORT_WEB_MAX_ROWS", default=20_000)
+IMPORT_WEB_MAX_UNPACKED_BYTES: int = env.int(
+    "IMPORT_WEB_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024
+)
 
 # Statistics: who may embed the charts, and the keys that sign national figures.
 STATS_EMBED_ORIGINS: list[str] = env.list("STATS_EMBED_ORIGINS", default=[])
@@ -202,6 +236,17 @@ if not DEBUG and not (PARTICIPATION_KEYS and PARTICIPATION_HASH_KEY):
         "PARTICIPATION_KEYS and PARTICIPATION_HASH_KEY must be set when DEBUG is off."
     )
 
+# Audit trail: keyed hashes (HMAC-SHA256) under keys kept outside the database, "id:secret",
+# newest first (the first signs, each verifies); signed chain heads in AUDIT_ANCHOR_DIR.
+AUDIT_KEYS: list[str] = env.list(
+    "AUDIT_KEYS", default=["dev:studienav-development-audit-key-not-secret"] if DEBUG else []
+)
+if not DEBUG and not AUDIT_KEYS:
+    raise ImproperlyConfigured("AUDIT_KEYS must be set when DEBUG is off.")
+if not all(re.fullmatch(r"[A-Za-z0-9_-]{1,16}:\S{32,}", key) for key in AUDIT_KEYS):
+    raise ImproperlyConfigured("AUDIT_KEYS: each key is 'id:secret', a short id, 32+ characters.")
+AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors")))
+
 # Language, time and formats: Swedish first, English second.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -210,7 +255,7 @@ USE_I18N = True
 TIME_ZONE: str = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "studienav_language"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 
 # Static files: our own and those from pinned npm packages, served by WhiteNoise.
 STATIC_URL = "/static/"
@@ -230,18 +275,38 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Request bodies: a form's fields at most 2.5 MB; an upload, file and fields, at most 51 MB (the
+# registry import takes files of 50 MB), refused from its Content-Length before it is read.
+# An uploaded file over 2.5 MB waits in a temporary file, not in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+UPLOAD_MAX_BYTES = 51 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "studienav.core.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # E-mail: console in development, SMTP (or anything Django supports) through EMAIL_URL.
 vars().update(
     env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 )
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="studienav@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every e-mail is written to the outbox in the sender's transaction and sent by the job
+# `outbox-deliver` (`studienav cron`); development also sends right after the commit.
+EMAIL_OUTBOX_DELIVER_ON_COMMIT: bool = env.bool("EMAIL_OUTBOX_DELIVER_ON_COMMIT", default=DEBUG)
+# After this many failed attempts a message shows as stuck (it is still retried, never dropped).
+EMAIL_OUTBOX_STUCK_ATTEMPTS: int = env.int("EMAIL_OUTBOX_STUCK_ATTEMPTS", default=5)
+# Days a sent message (address and text, encrypted) is kept before it is deleted.
+EMAIL_OUTBOX_RETENTION_DAYS: int = env.int("EMAIL_OUTBOX_RETENTION_DAYS", default=7)
 
 # Security headers. HTTPS-only settings follow DEBUG unless set explicitly.
 SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE: bool = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -250,6 +315,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of the node's own stand before the server, each appending to
+# X-Forwarded-For: the client is that many entries from the right (0: the connection).
+TRUSTED_PROXY_HOPS: int = env.int("TRUSTED_PROXY_HOPS", default=0)
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -266,17 +334,39 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Scheduled jobs (`studienav cron`, every minute): ClinicalTrials.gov is synced nightly only
+# when asked for; runs are kept this many days.
+CTGOV_SYNC_NIGHTLY: bool = env.bool("CTGOV_SYNC_NIGHTLY", default=False)
+JOB_RUN_RETENTION_DAYS: int = env.int("JOB_RUN_RETENTION_DAYS", default=30)
+
+# Observability: one log line per request (JSON in production) and Prometheus metrics at
+# /metrics, for the addresses listed or a bearer token. Several gunicorn workers share their
+# counts through PROMETHEUS_MULTIPROC_DIR (an empty directory, emptied at each start).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+METRICS_ENABLED: bool = env.bool("METRICS_ENABLED", default=False)
+METRICS_ALLOWED_ADDRESSES: list[str] = env.list(
+    "METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"]
+)
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+# Probes and scrapers reach the application server directly, without TLS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "studienav.core.middleware.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["request_id"],
         }
     },

@@ -4,10 +4,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from studienav.core import observability
 from studienav.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("django-admin/", admin.site.urls),
     path("", include("studienav.api.urls")),
 ]
@@ -20,3 +22,9 @@ urlpatterns += i18n_patterns(
     path("", include("studienav.participation.urls")),
     prefix_default_language=False,
 )
+
+# Our own error pages, in the visitor's language (studienav.core.error_pages).
+handler400 = "studienav.core.error_pages.bad_request"
+handler403 = "studienav.core.error_pages.permission_denied"
+handler404 = "studienav.core.error_pages.page_not_found"
+handler500 = "studienav.core.error_pages.server_error"

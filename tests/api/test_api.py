@@ -201,6 +201,59 @@ def test_a_study_is_found_by_any_of_its_identifiers(
     assert _json(response)["id"] == study.pk
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        "nct 02552212",
+        "NCT02552212 ",
+        "2023-501234-12-00",
+        "EudraCT 2015-001234-56",
+        "Dnr 2019-01234",
+        "2012/123-31",
+        "diabetes nct02552212",
+    ],
+)
+def test_a_search_for_an_identifier_finds_its_study(
+    client: Client, make_study: StudyMaker, q: str
+) -> None:
+    identifiers = [
+        NCT,
+        EU_CT,
+        {"scheme": "eudract", "value": "2015-001234-56"},
+        {"scheme": "ethics", "value": "Dnr 2019-01234"},
+        {"scheme": "ethics", "value": "2012/123-31"},
+    ]
+    study = make_study(identifiers=identifiers)
+    make_study(public_title="Diabetes hos barn")
+    assert _ids(client.get("/api/v1/studies", {"q": q})) == [study.pk]
+
+
+def test_the_bulk_answers_find_a_study_by_its_identifier(
+    client: Client, make_study: StudyMaker
+) -> None:
+    study = make_study(identifiers=[NCT])
+    make_study(public_title="Diabetes hos barn")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                _streamed(client.get("/api/v1/studies.csv", {"q": "nct 02552212"})).decode()
+            )
+        )
+    )
+    assert [row["id"] for row in rows] == [str(study.pk)]
+
+
+@pytest.mark.parametrize(("written", "expected"), [("y", True), ("t", True), ("n", False)])
+def test_the_search_takes_the_values_the_api_validated(
+    client: Client, make_study: StudyMaker, written: str, expected: bool
+) -> None:
+    healthy = make_study(public_title="Friska frivilliga", healthy_volunteers=True)
+    patients = make_study(public_title="Patienter")
+    response = client.get("/api/v1/studies", {"healthy_volunteers": written, "facets": written})
+    assert _ids(response) == [healthy.pk if expected else patients.pk]
+    assert (_json(response)["facets"] is not None) == expected
+
+
 def test_a_study_that_is_not_public_is_not_found(client: Client, make_study: StudyMaker) -> None:
     draft = make_study(state=StudyState.SUBMITTED, identifiers=[NCT])
     _problem(client.get(f"/api/v1/studies/{draft.pk}"), 404)

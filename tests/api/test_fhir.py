@@ -166,10 +166,111 @@ def test_search_pages_with_total_and_self_and_next_links(
     studies = [make_study(public_title=f"Studie {n}") for n in range(3)]
     bundle = _bundle(client.get("/fhir/ResearchStudy", {"_count": 2}))
     assert bundle["total"] == 3
-    assert [e["resource"]["id"] for e in bundle["entry"]] == [str(s.pk) for s in studies[:2]]
+    assert len(bundle["entry"]) == 2
     links = {link["relation"]: link["url"] for link in bundle["link"]}
     assert set(links) == {"self", "next"}
     following = urlsplit(links["next"])
+    assert "_count=2" in following.query
     last = _bundle(client.get(f"{following.path}?{following.query}"))
-    assert [e["resource"]["id"] for e in last["entry"]] == [str(studies[2].pk)]
+    assert last["total"] == 3
+    seen = [e["resource"]["id"] for e in bundle["entry"] + last["entry"]]
+    assert sorted(seen) == sorted(str(s.pk) for s in studies)
     assert [link["relation"] for link in last["link"]] == ["self"]
+
+
+def test_search_understands_swedish_words_synonyms_and_a_typo(
+    client: Client, make_study: StudyMaker
+) -> None:
+    breast = make_study(
+        public_title="Fysisk aktivitet efter bröstcancern",
+        conditions=[{"name": "Bröstcancer", "icd10": "C50"}],
+    )
+    english = make_study(
+        public_title="Breath and sleep",
+        public_title_en="Breath and sleep",
+        conditions=[{"name": "Asthma"}],
+    )
+    make_study(public_title="Astma hos barn", conditions=[{"name": "Eksem"}])
+    search = "/fhir/ResearchStudy"
+    assert _bundle_ids(client.get(search, {"title": "bröstcancer"})) == [str(breast.pk)]
+    assert _bundle_ids(client.get(search, {"title": "breast cancer"})) == [str(breast.pk)]
+    assert _bundle_ids(client.get(search, {"condition": "astma"})) == [str(english.pk)]
+    either = _bundle_ids(
+        client.get(search, {"condition": "asthma,http://hl7.org/fhir/sid/icd-10|C50"})
+    )
+    assert sorted(either) == sorted([str(breast.pk), str(english.pk)])
+    assert _bundle_ids(client.get(search, {"title": "brostcanser"})) == [str(breast.pk)]
+
+
+def test_title_searches_the_titles_not_the_rest_of_the_text(
+    client: Client, make_study: StudyMaker
+) -> None:
+    titled = make_study(public_title="Sömn vid diabetes")
+    make_study(public_title="Motion", summary_sv="Om sömn hos äldre.")
+    assert _bundle_ids(client.get("/fhir/ResearchStudy", {"title": "sömn"})) == [str(titled.pk)]
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "nct 02552212",
+        "NCT02552212 ",
+        "https://clinicaltrials.gov|nct02552212",
+        "2023-501234-12-00",
+        "https://euclinicaltrials.eu|2023-501234-12-00",
+        "EudraCT 2015-001234-56",
+        "Dnr 2019-01234",
+        "https://etikprovningsmyndigheten.se/diarienummer|dnr 2019-01234",
+        "2012/123-31",
+        "fou-2021-17",
+        "NCT99999999,2012/123-31",
+    ],
+)
+def test_search_by_identifier_in_any_writing(
+    client: Client, make_study: StudyMaker, identifier: str
+) -> None:
+    study = make_study(
+        identifiers=[
+            NCT,
+            EU_CT,
+            {"scheme": "eudract", "value": "2015-001234-56"},
+            {"scheme": "ethics", "value": "Dnr 2019-01234"},
+            {"scheme": "ethics", "value": "2012/123-31"},
+            {"scheme": "local", "value": "FoU-2021-17", "region": "03"},
+        ]
+    )
+    make_study(public_title="Utan nummer")
+    found = _bundle_ids(client.get("/fhir/ResearchStudy", {"identifier": identifier}))
+    assert found == [str(study.pk)]
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "https://www.isrctn.com|NCT02552212",
+        "https://example.org/unknown|NCT02552212",
+        "urn:studienav:study|abc",
+        "NCT99999999",
+    ],
+)
+def test_an_identifier_of_another_system_finds_nothing(
+    client: Client, make_study: StudyMaker, identifier: str
+) -> None:
+    make_study(identifiers=[NCT])
+    bundle = _bundle(client.get("/fhir/ResearchStudy", {"identifier": identifier}))
+    assert bundle["total"] == 0 and "entry" not in bundle
+
+
+def test_search_by_our_own_id(client: Client, make_study: StudyMaker) -> None:
+    study = make_study()
+    make_study()
+    both = {"identifier": f"urn:studienav:study|{study.pk}"}
+    assert _bundle_ids(client.get("/fhir/ResearchStudy", both)) == [str(study.pk)]
+
+
+def test_a_site_in_a_city_without_studies_finds_nothing(
+    client: Client, make_study: StudyMaker
+) -> None:
+    make_study()
+    bundle = _bundle(client.get("/fhir/ResearchStudy", {"site": "Kiruna"}))
+    assert bundle["total"] == 0

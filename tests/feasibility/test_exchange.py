@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
 
 from studienav.core.errors import ValidationFailed
 from studienav.core.models import User
 from studienav.feasibility import exchange, services
 from studienav.feasibility.models import AnswerChannel, Recipient, StudyRequest
+
+SignIn = Callable[[Client, User], Client]
 
 
 def test_request_round_trip(submitted: StudyRequest) -> None:
@@ -106,3 +112,53 @@ def test_only_node_office_imports(submitted: StudyRequest, david: User, tmp_path
     with pytest.raises(CommandError):
         call_command("feasibility_import", str(path), "--by", david.email)
     assert not StudyRequest.objects.filter(reference="X-1").exists()
+
+
+# --- hostile documents ------------------------------------------------------------------
+
+DEEP = '{"format": "studienav.feasibility/1", "kind": "request", "request": %s}' % (
+    "[" * 30_000 + "]" * 30_000
+)
+
+
+def test_a_deeply_nested_document_is_refused_not_a_recursion_error(english: None) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        exchange.document_parse(DEEP)
+    assert error.value.code == "exchange_too_deep"
+    assert error.value.message == "The document is nested deeper than 64 levels."
+
+
+def test_a_document_over_the_size_limit_is_refused(english: None) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        exchange.document_parse(b" " * (exchange.MAX_BYTES + 1))
+    assert error.value.code == "exchange_too_large"
+    assert error.value.message == "The document is larger than 5 MB."
+
+
+def test_the_import_page_shows_a_deep_document_as_a_plain_message(
+    client: Client, signed_in: SignIn, cecilia: User, english: None
+) -> None:
+    signed_in(client, cecilia)
+    upload = SimpleUploadedFile("deep.json", DEEP.encode(), content_type="application/json")
+    response = client.post(reverse("feasibility:import"), {"document": upload})
+    assert response.status_code == 422
+    assert "The document is nested deeper than 64 levels." in response.content.decode()
+    assert not StudyRequest.objects.exists()
+
+
+def test_the_import_command_refuses_a_deep_document(
+    cecilia: User, tmp_path: Path, english: None
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(DEEP)
+    with pytest.raises(CommandError, match="nested deeper than 64 levels"):
+        call_command("feasibility_import", str(path), "--by", cecilia.email)
+
+
+def test_the_import_command_refuses_a_document_over_the_size_limit(
+    cecilia: User, tmp_path: Path, english: None
+) -> None:
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (exchange.MAX_BYTES + 1))
+    with pytest.raises(CommandError, match="larger than 5 MB"):
+        call_command("feasibility_import", str(path), "--by", cecilia.email)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from studienav.core.models import Region
-from studienav.participation.matching import condition_terms, haversine_km, interest_match
+from studienav.participation.matching import haversine_km, interest_match
 from studienav.participation.models import ExpressionOfInterest
+from studienav.search.conditions import condition_terms
 from tests.participation.conftest import RegisterFn, StudyMaker
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,23 @@ def test_swedish_words_find_a_study_described_in_english(
     make_study("Astma", conditions=[("asthma", "J45")], sites=["1880"])
     interest = register(conditions=["typ 2-diabetes"])
     assert _titles(interest) == ["Diabetes"]
+
+
+@pytest.mark.parametrize(
+    ("words", "condition"),
+    [
+        ("sömnlöshet", "Sleep Initiation and Maintenance Disorders"),
+        ("blodpropp", "Deep Vein Thrombosis"),
+        ("ryggont", "Low Back Pain"),
+        ("sockersjuka", "Diabetes Mellitus, Type 2"),
+    ],
+)
+def test_everyday_swedish_words_find_a_study_of_the_condition_in_english(
+    register: RegisterFn, make_study: StudyMaker, words: str, condition: str
+) -> None:
+    make_study("Engelsk", conditions=[(condition, "")], sites=["1880"])
+    make_study("Annan", conditions=[("asthma", "J45")], sites=["1880"])
+    assert _titles(register(conditions=[words])) == ["Engelsk"]
 
 
 def test_english_synonym_finds_a_swedish_condition_through_the_icd_code(

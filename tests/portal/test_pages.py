@@ -13,6 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from studienav.registry.models import Study
+from studienav.search.params import SearchParams
+from studienav.search.services import study_search
 from tests.search.conftest import GAVLE_SITE, OREBRO_SITE, UPPSALA_SITE, StudyMaker
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +85,7 @@ def test_swedish_page_marks_english_text_with_its_language(
 ) -> None:
     study = make_study(public_title="Sömn", summary_sv="", summary_en="A study of sleep.")
     text = client.get(f"/studies/{study.pk}/").content.decode()
-    assert '<p lang="en">A study of sleep.</p>' in text
+    assert '<div class="record-text" lang="en"><p>A study of sleep.</p>' in text
     english_only = make_study(public_title="Hjärta", public_title_en="")
     text = client.get(f"/en/studies/{english_only.pk}/").content.decode()
     assert '<h1 lang="sv">Hjärta</h1>' in text
@@ -98,6 +100,9 @@ def test_swedish_page_marks_english_text_with_its_language(
         ("near=Atlantis", "near"),
         ("cursor=forged", "cursor"),
         ("sort=distance", "sort"),
+        ("page=0", "page"),
+        ("page=x", "page"),
+        ("page=101", "page"),
     ],
 )
 def test_bad_parameters_answer_400_with_a_message(client: Client, query: str, field: str) -> None:
@@ -166,20 +171,35 @@ def test_csv_download_of_a_search(client: Client, asthma: Study, make_study: Stu
     assert "NCT01234567" in rows[0]["identifiers"]
 
 
+def _link(page: str, marker: str) -> str:
+    """The href of the link carrying `marker` (an attribute), as the browser would follow it."""
+    start = page.index(marker)
+    opening = page.rindex("<a ", 0, start)
+    href = page.index('href="', opening) + 6
+    return page[href : page.index('"', href)].replace("&amp;", "&").split("#")[0]
+
+
 def test_paging_links_carry_the_query(client: Client, make_study: StudyMaker) -> None:
     for n in range(3):
         make_study(public_title=f"Astma {n}")
     first = client.get("/en/studies/", {"q": "astma", "limit": "2"}).content.decode()
-    assert "Next page" in first and "q=astma" in first
-    start = first.index('rel="next"')
-    link = first[
-        first.rindex('href="', 0, start) + 6 : first.index(
-            '"', first.rindex('href="', 0, start) + 6
-        )
-    ]
-    second = client.get("/en/studies/" + link.replace("&amp;", "&"))
+    assert "Next page" in first
+    link = _link(first, 'rel="next"')
+    assert "q=astma" in link and "limit=2" in link and "page=2" in link
+    second = client.get("/en/studies/" + link)
     assert second.status_code == 200
-    assert "First page" in second.content.decode()
+    assert "Previous page" in second.content.decode()
+    assert _link(second.content.decode(), 'rel="prev"') == "?q=astma&limit=2"
+
+
+def test_an_older_cursor_link_still_pages_on(client: Client, make_study: StudyMaker) -> None:
+    for n in range(3):
+        make_study(public_title=f"Astma {n}")
+    first = study_search(SearchParams(q="astma", limit=2))
+    query = f"?q=astma&limit=2&cursor={first.next_cursor}"
+    second = client.get("/en/studies/" + query).content.decode()
+    assert second.count('class="study-item"') == 1
+    assert _link(second, ">First page<") == "?q=astma&limit=2"
 
 
 def test_study_page_reads_the_same_number_of_rows_sets_however_large_the_study(

@@ -17,7 +17,7 @@ from studienav.core.models import Organisation
 from studienav.registry.exports import CSV_COLUMNS, export_studies
 from studienav.registry.importers import import_file
 from studienav.registry.models import Site, Study, StudyCondition, StudyIdentifier, StudyState
-from studienav.registry.records import public_snapshot
+from studienav.registry.records import public_snapshot, record_apply
 from studienav.registry.schema import StudyRecord
 from tests.registry.test_importers import DATA, SPREADSHEET_ROWS, V2
 
@@ -74,7 +74,9 @@ def test_jsonl_export_then_import_into_an_empty_database_gives_the_same_records(
     StudyRecord.model_validate_json(path.read_text(encoding="utf-8").splitlines()[0])
     _empty_registry()
     report = import_file(path=path)
-    assert report.summary == "created 6, updated 0, unchanged 0, rejected 0", report.lines
+    assert report.summary == "created 6, updated 0, unchanged 0, rejected 0, flagged 0", (
+        report.lines
+    )
     assert _snapshots() == before
     assert dict(Study.objects.values_list("public_title", "state")) == states
     assert import_file(path=path).unchanged == 6
@@ -107,3 +109,26 @@ def test_export_command_writes_the_output_file(tmp_path: Path) -> None:
     call_command("export_studies", "--output", str(target), stderr=err)
     assert len(target.read_text(encoding="utf-8").splitlines()) == 6
     assert err.getvalue().strip() == f"exported 6 studies to {target}"
+
+
+def test_csv_export_keeps_formulas_as_text(tmp_path: Path) -> None:
+    record = StudyRecord.model_validate(
+        {
+            "public_title": '=HYPERLINK("http://x","y")',
+            "public_title_en": "+1",
+            "acronym": "-1",
+            "primary_sponsor_name": "@x",
+            "study_type": "other_interventional",
+            "sponsor_type": "academic",
+            "overall_status": "recruiting",
+            "state": "published",
+        }
+    )
+    record_apply(record=record, by=None, reason="test")
+    out = tmp_path / "studies.csv"
+    call_command("export_studies", "--format", "csv", "--output", str(out))
+    row = next(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert row["public_title"] == '\'=HYPERLINK("http://x","y")'
+    assert row["public_title_en"] == "'+1"
+    assert row["acronym"] == "'-1"
+    assert row["primary_sponsor_name"] == "'@x"

@@ -1,8 +1,10 @@
-"""`studienav import-studies`: exit status, one line per rejected record, the counts last."""
+"""`studienav import-studies`: exit status, one line per rejected record and per note of a kept
+one, the counts last."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -15,7 +17,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from studienav.registry.models import Study, StudyState
-from tests.registry.test_importers import V2, _broken_page
+from tests.registry.test_importers import V2, _broken_page, write_page
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 def test_clean_files_exit_0_with_the_counts_as_last_line() -> None:
     code, out, err = _run(str(V2 / "NCT02552212.json"), str(V2 / "NCT02278341.json"), "--publish")
     assert (code, err) == (0, "")
-    assert out.splitlines()[-1] == "created 1, updated 0, unchanged 1, rejected 0"
+    assert out.splitlines()[-1] == "created 1, updated 0, unchanged 1, rejected 0, flagged 0"
     assert Study.objects.get().state == StudyState.PUBLISHED
 
 
@@ -53,13 +55,28 @@ def test_rejected_records_exit_1_one_line_each_on_stderr(tmp_path: Path) -> None
     with translation.override("en"):
         code, out, err = _run(str(path), "--format", "ctgov")
     assert code == 1
-    assert out.strip() == "created 1, updated 0, unchanged 0, rejected 5"
+    assert out.strip() == "created 5, updated 0, unchanged 0, rejected 1, flagged 3"
     lines = err.splitlines()
     assert len(lines) == 6
-    assert lines[0] == (
-        f"{path}#2: identifiers.0: ClinicalTrials.gov (NCT) must look like NCT01234567, got NCT123"
+    assert lines[1] == (
+        f"{path}#2: identifiers.0: ClinicalTrials.gov (NCT) must look like NCT01234567, got "
+        "NCT123 (kept for review)"
     )
+    assert lines[-1].startswith(f"{path}#6: record: ")
     assert all(line.startswith(f"{path}#") for line in lines)
+
+
+def test_records_kept_with_notes_exit_0_with_a_line_per_note(tmp_path: Path) -> None:
+    study = json.loads((V2 / "NCT03418623.json").read_text(encoding="utf-8"))
+    study["protocolSection"]["eligibilityModule"]["minimumAge"] = "old enough"
+    path = write_page(tmp_path / "odd.json", study)
+    code, out, err = _run(str(path))
+    assert code == 0
+    assert out.strip() == "created 1, updated 0, unchanged 0, rejected 0, flagged 1"
+    assert err.splitlines() == [
+        f"{path}#1: min_age_years: 'old enough' is not an age (for example 18 Years) "
+        "(kept for review)"
+    ]
 
 
 def test_dry_run_prints_the_same_and_writes_nothing(tmp_path: Path) -> None:
@@ -67,7 +84,7 @@ def test_dry_run_prints_the_same_and_writes_nothing(tmp_path: Path) -> None:
     dry = _run(str(path), "--dry-run")
     assert Study.objects.count() == 0
     assert dry == _run(str(path))
-    assert Study.objects.count() == 1
+    assert Study.objects.count() == 5
 
 
 def test_missing_file_and_invalid_json_are_one_clear_line_each(tmp_path: Path) -> None:
@@ -79,7 +96,7 @@ def test_missing_file_and_invalid_json_are_one_clear_line_each(tmp_path: Path) -
         f"{tmp_path / 'missing.json'}: no such file",
         f"{bad}: not valid JSON: lexical error: invalid string in json text.",
     ]
-    assert out.strip() == "created 0, updated 0, unchanged 0, rejected 2"
+    assert out.strip() == "created 0, updated 0, unchanged 0, rejected 2, flagged 0"
 
 
 def test_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
@@ -106,4 +123,4 @@ def test_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
     # structure, not the words.
     assert done.stderr.strip().startswith(f"{bad}: ")
     assert len(done.stderr.strip().splitlines()) == 1
-    assert re.findall(r"\d+", done.stdout.strip()) == ["0", "0", "0", "1"]
+    assert re.findall(r"\d+", done.stdout.strip()) == ["0", "0", "0", "1", "0"]

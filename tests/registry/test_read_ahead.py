@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,10 +43,11 @@ def test_read_ahead_gives_the_records_of_a_plain_read(tmp_path: Path) -> None:
     path = _page(tmp_path, PAGE)
     ahead = [p for p in _ahead.read_ahead(ctgov.read, path) if p is not None]
     plain = list(ctgov.read(path))
-    assert [(p.number, p.record, p.errors) for p in ahead] == [
-        (p.number, p.record, p.errors) for p in plain
+    assert [(p.number, p.record, p.errors, p.notes) for p in ahead] == [
+        (p.number, p.record, p.errors, p.notes) for p in plain
     ]
-    assert [p.record is None for p in ahead] == [False, False, True, False]
+    # The third has no study type: kept, with its note.
+    assert [bool(p.notes) for p in ahead] == [False, False, True, False]
 
 
 @pytest.mark.usefixtures("every_file_is_large")
@@ -60,13 +66,12 @@ def test_a_file_that_breaks_off_gives_the_records_before_it_then_the_file_error(
 @pytest.mark.usefixtures("every_file_is_large")
 def test_import_of_a_large_file_writes_what_a_small_one_does(tmp_path: Path) -> None:
     report = import_file(path=_page(tmp_path, PAGE), publish=True)
-    assert (report.created, report.rejected) == (3, 1)
-    assert report.lines[0].endswith(
-        "#3: study_type: posten saknar studietyp (designModule.studyType)"
-    )
-    assert Study.objects.count() == StudyVersion.objects.count() == 3
+    assert (report.created, report.rejected, report.flagged) == (4, 0, 1)
+    assert "#3: study_type: posten saknar studietyp (designModule.studyType)" in report.lines[0]
+    assert Study.objects.count() == StudyVersion.objects.count() == 4
+    assert Study.objects.filter(import_notes_open=1).count() == 1
     broken = import_file(path=_page(tmp_path, PAGE, cut=True), publish=True)
-    assert (broken.unchanged, broken.rejected) == (2, 2)
+    assert (broken.unchanged, broken.rejected) == (3, 1)
     assert broken.lines[-1].startswith(f"{tmp_path / 'page.json'}: inte giltig JSON")
 
 
@@ -93,6 +98,66 @@ def test_what_the_reading_process_prepares_is_what_the_stored_study_gives(
             data["identifiers"].sort(key=lambda i: (i["scheme"], i["value"]))
         assert version == stored
     prepared = _index_rows()
-    assert len(prepared) == 3
+    assert len(prepared) == 4
     search_reindex()  # from the stored rows
     assert _index_rows() == prepared
+
+
+# Starts a read ahead in its own process, prints the reading process's id once it has a
+# record, and then waits (the reading process, a record a message, blocks on a full queue).
+_IMPORTING = """
+import multiprocessing, sys, time
+from pathlib import Path
+import django
+django.setup()
+from studienav.registry.importers import _ahead, ctgov
+_ahead.LARGE, _ahead.CHUNK, _ahead.AHEAD = 0, 1, 1
+records = _ahead.read_ahead(ctgov.read, Path(sys.argv[1]))
+next(record for record in records if record is not None)
+print(*[child.pid for child in multiprocessing.active_children()], flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether a process runs (a zombie, which only waits to be reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: ask the process itself
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state != "Z"
+
+
+def test_the_reading_process_ends_when_the_importing_process_is_killed(tmp_path: Path) -> None:
+    path = _page(tmp_path, PAGE * 10)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studienav.settings"}
+    importing = subprocess.Popen(
+        [sys.executable, "-c", _IMPORTING, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    readers: list[int] = []
+    try:
+        assert importing.stdout is not None
+        readers = [int(pid) for pid in importing.stdout.readline().split()]
+        assert readers and all(_running(pid) for pid in readers)
+        os.kill(importing.pid, signal.SIGKILL)
+        importing.wait(timeout=60)
+        for _attempt in range(300):  # waits up to a minute; usually at once
+            if not any(_running(pid) for pid in readers):
+                break
+            time.sleep(0.2)
+        assert not any(_running(pid) for pid in readers)
+    finally:
+        importing.kill()
+        importing.wait(timeout=60)
+        for pid in readers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -14,6 +14,7 @@ from studienav.core.models import AuditEvent, Organisation
 from studienav.registry.models import Site, Study, StudyState, StudyVersion
 from studienav.registry.organisations import OrganisationMatcher
 from studienav.registry.records import (
+    ImportNote,
     Outcome,
     public_snapshot,
     record_apply,
@@ -126,27 +127,41 @@ def test_identifiers_of_two_studies_in_one_record_are_refused_naming_both() -> N
     assert f"#{first.pk}" in error.value.message and f"#{second.pk}" in error.value.message
 
 
-def test_swedish_site_in_an_unknown_place_rejects_the_whole_record() -> None:
-    bad = _record(sites=[{"organisation": "Kliniken", "city": "Atlantis"}])
-    with pytest.raises(DomainError) as error:
-        record_apply(record=bad, by=None, reason="a")
-    assert error.value.field == "city"
-    assert not Study.objects.exists()
-    assert not Organisation.objects.filter(name="Kliniken").exists()
+def test_swedish_site_in_an_unknown_place_is_kept_and_flagged_for_a_coordinator() -> None:
+    odd = _record(sites=[{"organisation": "Kliniken", "city": "Atlantis"}])
+    record_apply(record=odd, by=None, reason="a")
+    site = Site.objects.get(study=Study.objects.get())
+    assert (site.country, site.region) == ("SE", None)
+    assert site.organisation.needs_review
+    assert "Atlantis" in site.organisation.review_note
 
 
-def test_bulk_apply_creates_new_ones_together_and_isolates_a_bad_record() -> None:
+def test_bulk_apply_falls_back_one_by_one_and_forgets_rolled_back_organisations() -> None:
+    def local(nct: str) -> list[dict[str, Any]]:
+        return [
+            {"scheme": "nct", "value": nct.lower()},
+            {"scheme": "local", "value": "UPP-2024-1", "region": "03"},
+        ]
+
+    record_apply(
+        record=_record("NCT20000000", identifiers=local("NCT20000000")), by=None, reason="a"
+    )
     matcher = OrganisationMatcher()
     good = [_record(f"NCT1000000{i}") for i in range(5)]
-    bad = _record("NCT20000000", sites=[{"organisation": "Ny klinik", "city": "Atlantis"}])
-    results = records_apply(
-        records=[*good[:2], bad, *good[2:]], by=None, reason="bulk", publish=True, matcher=matcher
+    # Its local number is another study's: the batch's insert fails and each goes on its own.
+    twin = _record(
+        "NCT20000001",
+        identifiers=local("NCT20000001"),
+        sites=[{"organisation": "Ny klinik", "city": "Gävle"}],
     )
-    assert [getattr(r, "outcome", "error") for r in results] == ["created"] * 2 + ["error"] + [
+    results = records_apply(
+        records=[*good[:2], twin, *good[2:]], by=None, reason="bulk", publish=True, matcher=matcher
+    )
+    assert [getattr(r, "outcome", "error") for r in results] == ["created"] * 2 + ["updated"] + [
         "created"
     ] * 3
-    assert Study.objects.count() == 5
-    assert Site.objects.count() == 20
+    assert Study.objects.count() == 6
+    assert Organisation.objects.filter(name="Ny klinik").count() == 1
     # organisations created in the rolled-back attempt are forgotten, not reused
     again = records_apply(records=good, by=None, reason="bulk", publish=True, matcher=matcher)
     assert {r.outcome for r in again if not isinstance(r, DomainError)} == {Outcome.UNCHANGED}
@@ -184,3 +199,68 @@ def test_record_round_trips_through_its_json() -> None:
     exported = study_to_record(study).model_dump(mode="json")
     reread = StudyRecord.model_validate(exported)
     assert reread.model_dump(mode="json") == exported
+
+
+# --- what an import could not understand travels beside the record as notes ------------------
+
+AGE_NOTE = ImportNote(
+    field="min_age_years",
+    value="old enough",
+    message="'old enough' is not an age (for example 18 Years)",
+)
+
+
+def test_bulk_and_one_by_one_keep_the_same_notes() -> None:
+    bulk = records_apply(records=[_record("NCT30000011")], by=None, reason="x", notes=[[AGE_NOTE]])[
+        0
+    ]
+    one = record_apply(record=_record("NCT30000012"), by=None, reason="x", notes=[AGE_NOTE])
+    assert not isinstance(bulk, DomainError)
+    for study in (bulk.study, one.study):
+        study.refresh_from_db()
+        assert [(n["field"], n["value"]) for n in study.import_notes] == [
+            ("min_age_years", "old enough")
+        ]
+        assert study.import_notes_open == 1
+    events = AuditEvent.objects.filter(action="study.import_create").order_by("id")
+    assert [e.changes["import_notes"] for e in events] == [[0, 1], [0, 1]]
+
+
+def test_the_same_notes_again_change_nothing_and_none_given_leaves_them() -> None:
+    record_apply(record=_record(), by=None, reason="a", notes=[AGE_NOTE])
+    events = AuditEvent.objects.count()
+    again = record_apply(record=_record(), by=None, reason="a", notes=[AGE_NOTE])
+    untouched = record_apply(record=_record(), by=None, reason="a")
+    assert (again.outcome, untouched.outcome) == (Outcome.UNCHANGED, Outcome.UNCHANGED)
+    assert AuditEvent.objects.count() == events
+    assert Study.objects.get().import_notes_open == 1
+
+
+def test_notes_that_go_away_are_an_update_of_the_notes_alone() -> None:
+    record_apply(record=_record(), by=None, reason="a", publish=True, notes=[AGE_NOTE])
+    result = record_apply(record=_record(), by=None, reason="b", notes=[])
+    assert result.outcome == Outcome.UPDATED
+    assert result.changes == {"import_notes": (1, 0)}
+    study = Study.objects.get()
+    assert (study.import_notes, study.import_notes_open) == ([], 0)
+    assert StudyVersion.objects.count() == 1  # nothing public changed
+    event = AuditEvent.objects.filter(action="study.import_update").get()
+    assert event.changes == {"import_notes": [1, 0]}
+
+
+def test_an_update_says_which_fields_change() -> None:
+    record_apply(record=_record(), by=None, reason="a")
+    result = record_apply(record=_record(phase="2"), by=None, reason="b")
+    assert result.outcome == Outcome.UPDATED
+    assert result.changes["phase"] == ("3", "2")
+
+
+def test_a_record_with_only_other_numbers_finds_the_study_holding_them_all() -> None:
+    def other(*values: str) -> list[dict[str, Any]]:
+        return [{"scheme": "other", "value": v, "issuer": "Sponsor AB"} for v in values]
+
+    first = record_apply(record=_record(identifiers=other("P-1", "SHARED")), by=None, reason="a")
+    second = record_apply(record=_record(identifiers=other("P-2", "SHARED")), by=None, reason="a")
+    assert first.study.pk != second.study.pk  # sharing one number joins nothing
+    again = record_apply(record=_record(identifiers=other("P-1", "SHARED")), by=None, reason="a")
+    assert (again.outcome, again.study.pk) == (Outcome.UNCHANGED, first.study.pk)

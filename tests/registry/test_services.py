@@ -16,22 +16,29 @@ from studienav.registry.models import (
     ChangeStatus,
     EnrolmentReport,
     Merge,
+    Site,
     SiteStatus,
     Study,
+    StudyIdentifier,
     StudyState,
 )
 from studienav.registry.services import (
     change_approve,
+    change_diff,
     change_propose,
     change_reject,
     identifier_add,
     site_add,
     site_set_recruitment,
+    site_update,
     study_close,
     study_create,
     study_merge,
     study_publish,
     study_return,
+    study_set_conditions,
+    study_set_interventions,
+    study_set_outcomes,
     study_submit,
     study_update,
 )
@@ -355,7 +362,7 @@ def test_identifier_in_use_is_refused_naming_the_study(anna: User) -> None:
     first = _draft(anna, public_title="Kolkicin efter hjärtinfarkt")
     second = _draft(anna)
     added = identifier_add(study=first, by=anna, scheme="nct", value="nct02552212")
-    assert added.value == "NCT02552212"
+    assert isinstance(added, StudyIdentifier) and added.value == "NCT02552212"
     with pytest.raises(ValidationFailed) as error:
         identifier_add(study=second, by=anna, scheme="nct", value="NCT02552212")
     assert error.value.code == "identifier_in_use"
@@ -382,7 +389,7 @@ def test_merge_moves_sites_and_identifiers_and_archives_the_duplicate(
     anna: User, cecilia: User, ulla: User, akademiska: Organisation, uso: Organisation
 ) -> None:
     keep = _published(anna, ulla, akademiska)
-    identifier_add(study=keep, by=anna, scheme="nct", value="NCT02552212")
+    identifier_add(study=keep, by=ulla, scheme="nct", value="NCT02552212")
     duplicate = _draft(anna)
     site_add(study=duplicate, by=anna, organisation=akademiska)
     site_add(study=duplicate, by=anna, organisation=uso)
@@ -402,7 +409,7 @@ def test_merge_moves_sites_and_identifiers_and_archives_the_duplicate(
     assert merge.duplicate_snapshot["public_title"] == duplicate.public_title
     assert ("study.merge", "Same trial") in _actions(keep)
     assert ("study.merged_into", "Same trial") in _actions(duplicate)
-    assert keep.versions.count() == 2
+    assert keep.versions.count() == 3  # published, identifier added, merged
     with pytest.raises(InvalidTransition):
         study_merge(keep=keep, duplicate=duplicate, by=cecilia, reason="Again")
 
@@ -420,3 +427,270 @@ def test_merge_needs_a_reviewer_of_both_studies_and_a_reason(
         study_merge(keep=keep, duplicate=keep, by=cecilia, reason="Same")
     duplicate.refresh_from_db()
     assert duplicate.merged_into is None
+
+
+# A published record's sites, identifiers and conditions change through the coordinator too.
+
+
+def _pending(study: Study) -> ChangeRequest:
+    return ChangeRequest.objects.get(study=study, status=ChangeStatus.PENDING)
+
+
+def test_researcher_adding_site_to_published_study_waits_for_coordinator(
+    anna: User, ulla: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    result = site_add(study=study, by=anna, organisation=uso, principal_investigator="Dr Ek")
+    assert isinstance(result, ChangeRequest)
+    assert list(study.sites.values_list("organisation__name", flat=True)) == [
+        "Akademiska sjukhuset"
+    ]
+    assert study.versions.count() == 1
+    assert _pending(study).changes["sites"] == {str(uso.pk): {"principal_investigator": "Dr Ek"}}
+    assert not AuditEvent.objects.filter(
+        action="site.add", object_label__contains="Örebro"
+    ).exists()
+
+
+def test_researcher_changing_site_contact_email_waits_for_coordinator(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site = study.sites.get()
+    result = site_update(site=site, by=anna, contact_email="fel@attacker.example")
+    assert isinstance(result, ChangeRequest)
+    site.refresh_from_db()
+    assert site.contact_email == ""
+    assert study.versions.count() == 1
+    assert _pending(study).changes == {
+        "sites": {str(akademiska.pk): {"contact_email": "fel@attacker.example"}}
+    }
+
+
+def test_researcher_adding_identifier_to_published_study_waits_for_coordinator(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    result = identifier_add(study=study, by=anna, scheme="nct", value="nct02552212")
+    assert isinstance(result, ChangeRequest)
+    assert not study.identifiers.exists()
+    assert _pending(study).changes["identifiers"] == [
+        {"scheme": "nct", "value": "NCT02552212", "region": None, "is_primary": False}
+    ]
+
+
+def test_researcher_changing_conditions_of_published_study_waits_for_coordinator(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    result = study_set_conditions(study=study, by=anna, conditions=[("Hjärtsvikt", "i50")])
+    assert isinstance(result, ChangeRequest)
+    assert not study.conditions.exists()
+    study.refresh_from_db()
+    assert study.therapeutic_area == ""
+    assert _pending(study).changes == {"conditions": [{"name": "Hjärtsvikt", "icd10": "I50"}]}
+
+
+def test_researcher_changing_interventions_and_outcomes_of_published_study_waits(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    study_set_interventions(study=study, by=anna, interventions=[("drug", "Dapagliflozin", "")])
+    study_set_outcomes(study=study, by=anna, outcomes=[("primary", "Död", "12 månader")])
+    assert not study.interventions.exists() and not study.outcomes.exists()
+    assert set(_pending(study).changes) == {"interventions", "outcomes"}
+    assert study.versions.count() == 1
+
+
+def test_coordinator_approval_applies_pending_sites_and_identifiers(
+    anna: User, ulla: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site_add(study=study, by=anna, organisation=uso, principal_investigator="Dr Ek")
+    site_update(site=study.sites.get(), by=anna, contact_email="studie@akademiska.example")
+    identifier_add(study=study, by=anna, scheme="nct", value="NCT02552212")
+    study_set_conditions(study=study, by=anna, conditions=[("Hjärtsvikt", "I50")])
+    study_update(study=study, by=anna, data={"acronym": "TRÄNA"}, reason="New sites")
+    change = _pending(study)
+    labels = [label for _field, label, _now, _proposed in change_diff(change)]
+    assert any("Universitetssjukhuset Örebro" in label for label in labels)
+    assert any("Akademiska sjukhuset" in label for label in labels)
+
+    change_approve(change=change, by=ulla, reason="Checked")
+    study.refresh_from_db()
+    assert study.acronym == "TRÄNA"
+    assert study.therapeutic_area == "IX"
+    sites = {s.organisation.name: s for s in study.sites.select_related("organisation")}
+    assert sites["Universitetssjukhuset Örebro"].principal_investigator == "Dr Ek"
+    assert sites["Universitetssjukhuset Örebro"].region is not None
+    assert sites["Akademiska sjukhuset"].contact_email == "studie@akademiska.example"
+    assert list(study.identifiers.values_list("value", flat=True)) == ["NCT02552212"]
+    assert [c.icd10 for c in study.conditions.all()] == ["I50"]
+    # One new public version with everything, and an audit event for each kind of change.
+    versions = list(study.versions.order_by("number"))
+    assert len(versions) == 2
+    assert len(versions[1].data["sites"]) == 2
+    assert versions[1].data["identifiers"][0]["value"] == "NCT02552212"
+    actions = set(AuditEvent.objects.filter(actor=ulla).values_list("action", flat=True))
+    assert {
+        "site.add",
+        "site.update",
+        "study.identifier_add",
+        "study.set_conditions",
+        "study.change_approve",
+    } <= actions
+
+
+def test_rejected_pending_sites_and_identifiers_leave_the_record(
+    anna: User, ulla: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site_add(study=study, by=anna, organisation=uso)
+    identifier_add(study=study, by=anna, scheme="nct", value="NCT02552212")
+    change_reject(change=_pending(study), by=ulla, reason="Wrong study")
+    assert study.sites.count() == 1
+    assert not study.identifiers.exists()
+    assert study.versions.count() == 1
+
+
+def test_approval_writes_nothing_when_a_pending_identifier_was_taken_meanwhile(
+    anna: User, ulla: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site_add(study=study, by=anna, organisation=uso)
+    identifier_add(study=study, by=anna, scheme="nct", value="NCT02552212")
+    other = _draft(anna, public_title="En annan studie")
+    identifier_add(study=other, by=anna, scheme="nct", value="NCT02552212")
+    with pytest.raises(ValidationFailed) as error:
+        change_approve(change=_pending(study), by=ulla)
+    assert error.value.code == "identifier_in_use"
+    assert study.sites.count() == 1
+    assert _pending(study).status == ChangeStatus.PENDING
+    assert study.versions.count() == 1
+
+
+def test_approval_skips_an_identifier_the_coordinator_added_meanwhile(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    identifier_add(study=study, by=anna, scheme="nct", value="NCT02552212")
+    identifier_add(study=study, by=ulla, scheme="nct", value="NCT02552212")
+    change_approve(change=_pending(study), by=ulla)
+    assert list(study.identifiers.values_list("value", flat=True)) == ["NCT02552212"]
+
+
+def test_no_change_can_be_proposed_to_an_unpublished_record(anna: User) -> None:
+    study = _draft(anna)
+    with pytest.raises(InvalidTransition):
+        change_propose(study=study, by=anna, changes={"acronym": "X"})
+    assert not ChangeRequest.objects.exists()
+
+
+def test_coordinator_adds_site_and_identifier_to_published_study_at_once(
+    anna: User, ulla: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site = site_add(study=study, by=ulla, organisation=uso)
+    assert isinstance(site, Site)
+    identifier = identifier_add(study=study, by=ulla, scheme="nct", value="NCT02552212")
+    assert isinstance(identifier, StudyIdentifier)
+    assert study.versions.count() == 3
+    assert not ChangeRequest.objects.exists()
+
+
+def test_site_staff_can_set_recruitment_status_directly(
+    anna: User, ulla: User, nina: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site = site_set_recruitment(
+        site=study.sites.get(), by=nina, status="recruiting", actual_enrolment=3
+    )
+    assert site.recruitment_status == SiteStatus.RECRUITING and site.actual_enrolment == 3
+    assert study.versions.count() == 2
+    assert not ChangeRequest.objects.exists()
+
+
+def test_site_staff_cannot_change_site_contact(
+    anna: User, ulla: User, nina: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    site = study.sites.get()
+    result = site_update(site=site, by=nina, contact_email="fel@attacker.example")
+    assert isinstance(result, ChangeRequest)
+    site.refresh_from_db()
+    assert site.contact_email == ""
+    assert study.versions.count() == 1
+
+
+def test_site_staff_cannot_add_sites_identifiers_or_conditions(
+    anna: User, ulla: User, nina: User, akademiska: Organisation, uso: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    for step in (
+        lambda: site_add(study=study, by=nina, organisation=uso),
+        lambda: identifier_add(study=study, by=nina, scheme="nct", value="NCT02552212"),
+        lambda: study_set_conditions(study=study, by=nina, conditions=[("Hjärtsvikt", "")]),
+        lambda: change_propose(study=study, by=nina, changes={"acronym": "X"}),
+    ):
+        with pytest.raises(PermissionDenied):
+            step()
+    assert not ChangeRequest.objects.exists()
+
+
+def test_site_staff_cannot_change_the_site_details_of_a_draft(
+    anna: User, nina: User, akademiska: Organisation
+) -> None:
+    study = _draft(anna)
+    site = site_add(study=study, by=anna, organisation=akademiska)
+    assert isinstance(site, Site)
+    with pytest.raises(PermissionDenied):
+        site_update(site=site, by=nina, contact_email="fel@attacker.example")
+    site.refresh_from_db()
+    assert site.contact_email == ""
+
+
+def test_site_update_refuses_recruitment_fields_which_have_their_own_step(
+    anna: User, ulla: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    with pytest.raises(ValidationFailed) as error:
+        site_update(site=study.sites.get(), by=ulla, actual_enrolment=500)
+    assert error.value.field == "actual_enrolment"
+
+
+def test_coordinator_of_another_region_cannot_propose_changes(
+    anna: User, ulla: User, bertil: User, akademiska: Organisation
+) -> None:
+    study = _published(anna, ulla, akademiska)
+    with pytest.raises(PermissionDenied):
+        change_propose(study=study, by=bertil, changes={"acronym": "X"})
+    with pytest.raises(PermissionDenied):
+        site_update(site=study.sites.get(), by=bertil, contact_email="fel@attacker.example")
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_identifier_of_a_study_she_may_not_see_is_refused_without_naming_it(
+    anna: User, bertil: User
+) -> None:
+    orebro_draft = _draft(bertil, public_title="Hemlig läkemedelsstudie i Örebro")
+    identifier_add(study=orebro_draft, by=bertil, scheme="nct", value="NCT02552212")
+    study = _draft(anna)
+    with pytest.raises(ValidationFailed) as error:
+        identifier_add(study=study, by=anna, scheme="nct", value="NCT02552212")
+    assert error.value.code == "identifier_in_use"
+    assert "Hemlig" not in error.value.message
+    assert f"#{orebro_draft.pk}" not in error.value.message
+    assert "NCT02552212" in error.value.message
+    assert not study.identifiers.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_coordinator_who_sees_the_holder_gets_its_name(anna: User, bertil: User) -> None:
+    orebro_draft = _draft(bertil, public_title="Hemlig läkemedelsstudie i Örebro")
+    identifier_add(study=orebro_draft, by=bertil, scheme="nct", value="NCT02552212")
+    other = _draft(bertil)
+    with pytest.raises(ValidationFailed) as error:
+        identifier_add(study=other, by=bertil, scheme="nct", value="NCT02552212")
+    assert f"#{orebro_draft.pk}" in error.value.message
+    assert "Hemlig läkemedelsstudie i Örebro" in error.value.message

@@ -98,17 +98,18 @@ def _sync(*args: str) -> tuple[int, str, str]:
 
 def test_sync_follows_page_tokens_and_applies_every_study(api: type[_Api]) -> None:
     code, out, err = _sync("--publish")
-    assert out.strip() == "created 2, updated 0, unchanged 1, rejected 1"
+    assert out.strip() == "created 3, updated 0, unchanged 1, rejected 0, flagged 1"
     assert err.strip() == (
-        "sync-ctgov#4: study_type: the record has no study type (designModule.studyType)"
+        "sync-ctgov#4: study_type: the record has no study type (designModule.studyType); kept "
+        "as other interventional study, the careful choice, until checked (kept for review)"
     )
-    assert code == 1
+    assert code == 0
     assert [r.get("pageToken") for r in api.requests] == [None, ["page-2"]]
     assert all(r["pageSize"] == ["100"] for r in api.requests)
-    assert Study.objects.count() == 2
+    assert Study.objects.count() == 3
     assert Study.objects.get(identifiers__value="NCT02552212").sites.count() == 105
     again = _sync()
-    assert again[1].strip() == "created 0, updated 0, unchanged 3, rejected 1"
+    assert again[1].strip() == "created 0, updated 0, unchanged 4, rejected 0, flagged 1"
 
 
 def test_since_asks_for_studies_updated_since_the_date(api: type[_Api]) -> None:
@@ -119,7 +120,7 @@ def test_since_asks_for_studies_updated_since_the_date(api: type[_Api]) -> None:
 def test_a_503_is_retried_and_the_sync_goes_on(api: type[_Api]) -> None:
     api.failures_left = 2
     _code, out, _err = _sync()
-    assert out.strip() == "created 2, updated 0, unchanged 1, rejected 1"
+    assert out.strip() == "created 3, updated 0, unchanged 1, rejected 0, flagged 1"
     assert len(api.requests) == 4
 
 
@@ -148,5 +149,5 @@ def test_an_unreachable_service_gives_one_clear_line_and_exit_1(
         f"sync-ctgov: cannot reach ClinicalTrials.gov at http://127.0.0.1:{port}/api/v2/studies: "
         "connection failed (ConnectError) after 4 attempts"
     )
-    assert out.strip() == "created 0, updated 0, unchanged 0, rejected 1"
+    assert out.strip() == "created 0, updated 0, unchanged 0, rejected 1, flagged 0"
     assert "Traceback" not in err

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -112,9 +110,20 @@ def published(study: Study, ulla: User) -> Study:
 
 
 @pytest.fixture
-def site(study: Study, anna: User) -> Site:
+def site(study: Study, ulla: User) -> Site:
+    """A site of anna's study, added by the coordinator (at once, published or not)."""
     hospital = OrganisationFactory.create(name="Lasarettet i Enköping", city="Enköping")
-    return services.site_add(study=study, by=anna, organisation=hospital, target_enrolment=20)
+    added = services.site_add(study=study, by=ulla, organisation=hospital, target_enrolment=20)
+    assert isinstance(added, Site)
+    return added
+
+
+@pytest.fixture
+def nina(db: None, site: Site) -> User:
+    """Research nurse (site staff) at the study's site in Enköping."""
+    user = UserFactory.create(email="nina@test.example", full_name="Nina Holm")
+    RoleFactory.create(user=user, role=Role.SITE_STAFF, organisation=site.organisation)
+    return user
 
 
 def test_researcher_saves_a_draft_with_only_title_study_type_and_sponsor_type(
@@ -509,64 +518,6 @@ def test_dashboard_panels_count_the_queue_and_own_studies(
     assert dashboard_panels(david) == []
 
 
-@pytest.fixture
-def fake_importer(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-
-    def import_file(**kwargs: Any) -> SimpleNamespace:
-        calls.append(kwargs)
-        assert Path(kwargs["path"]).is_file()
-        return SimpleNamespace(
-            created=1,
-            updated=0,
-            unchanged=2,
-            rejected=1,
-            errors=["x.json#3: public_title: missing"],
-        )
-
-    modules = {"studienav.registry.importers": SimpleNamespace(import_file=import_file)}
-    monkeypatch.setattr(views, "_optional_module", lambda name: modules.get(name))
-    return calls
-
-
-def test_import_is_for_node_office_and_previews_before_applying(
-    client: Client,
-    signed_in: SignIn,
-    cecilia: User,
-    anna: User,
-    fake_importer: list[dict[str, Any]],
-    settings: Any,
-    tmp_path: Path,
-) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    signed_in(client, anna)
-    assert client.get(reverse("registry:import")).status_code == 403
-    signed_in(client, cecilia)
-    url = reverse("registry:import")
-    wrong = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ"), "format": "auto"})
-    assert wrong.status_code == 422
-    assert "file" in wrong.context["form"].errors
-    assert not fake_importer
-
-    preview = client.post(url, {"file": SimpleUploadedFile("x.json", b"{}"), "format": "auto"})
-    assert preview.status_code == 200
-    assert "x.json#3: public_title: missing" in preview.content.decode()
-    assert fake_importer[-1]["dry_run"] is True
-    stored = preview.context["apply_form"].initial["upload"]
-    assert (tmp_path / "imports" / stored).is_file()
-
-    applied = client.post(
-        reverse("registry:import_apply"), {"upload": stored, "format": "auto", "publish": ""}
-    )
-    assert applied.status_code == 200
-    assert fake_importer[-1].get("dry_run", False) is False
-    assert not (tmp_path / "imports" / stored).exists()
-    traversal = client.post(
-        reverse("registry:import_apply"), {"upload": "../../secret_key", "format": "auto"}
-    )
-    assert traversal.status_code == 422
-
-
 @pytest.mark.usefixtures("english")
 def test_import_page_says_when_import_is_not_available(
     client: Client, signed_in: SignIn, cecilia: User, monkeypatch: pytest.MonkeyPatch
@@ -652,30 +603,178 @@ def test_node_office_links_to_the_full_audit_history(
     )
 
 
-REAL_RECORD = Path(__file__).resolve().parent / "data" / "ctgov-v2" / "NCT00973089.json"
+# A published record's sites, identifiers and conditions change through the coordinator too.
 
 
-@pytest.mark.skipif(not REAL_RECORD.is_file(), reason="the shared data folder is not here")
-def test_node_office_previews_then_applies_a_real_ctgov_record(
-    client: Client, signed_in: SignIn, cecilia: User, settings: Any, tmp_path: Path
+def _site_post(site: Site, **changes: Any) -> dict[str, Any]:
+    """The site form as the page would post it, with some fields changed."""
+    data = {
+        name: "" if getattr(site, name) is None else getattr(site, name)
+        for name in Site.DETAIL_FIELDS
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.usefixtures("english")
+def test_researcher_adding_site_to_published_study_waits_for_coordinator(
+    client: Client, signed_in: SignIn, published: Study, anna: User, orebro: Region
 ) -> None:
-    pytest.importorskip("studienav.registry.importers")
-    settings.MEDIA_ROOT = tmp_path
-    signed_in(client, cecilia)
-    upload = SimpleUploadedFile("NCT00973089.json", REAL_RECORD.read_bytes())
-    preview = client.post(reverse("registry:import"), {"file": upload, "format": "auto"})
-    assert preview.status_code == 200
-    assert preview.context["report"].created == 1
-    assert str(tmp_path) not in preview.content.decode()
-    assert not Study.objects.exists()
-    stored = preview.context["apply_form"].initial["upload"]
-    applied = client.post(
-        reverse("registry:import_apply"), {"upload": stored, "format": "auto", "publish": "False"}
+    hospital = OrganisationFactory.create(
+        name="Universitetssjukhuset Örebro", city="Örebro", region=orebro
     )
-    assert applied.status_code == 200
-    assert applied.context["report"].created == 1
-    assert Study.objects.get().state != StudyState.PUBLISHED
-    assert not any((tmp_path / "imports").iterdir())
-    template = client.get(reverse("registry:import_template", args=["csv"]))
-    assert template.status_code == 200
-    assert template["Content-Disposition"].endswith('.csv"')
+    signed_in(client, anna)
+    url = reverse("registry:site_add", args=[published.pk])
+    page = client.get(url, {"organisation": hospital.pk})
+    assert "waits for approval" in page.content.decode()
+    response = client.post(
+        url, {"organisation": hospital.pk, "contact_email": "studie@uso.example"}
+    )
+    assert response.status_code == 302
+    assert not published.sites.exists()
+    change = ChangeRequest.objects.get(study=published, status=ChangeStatus.PENDING)
+    assert change.changes == {"sites": {str(hospital.pk): {"contact_email": "studie@uso.example"}}}
+    assert published.versions.count() == 1
+
+
+def test_researcher_changing_site_contact_email_waits_for_coordinator(
+    client: Client, signed_in: SignIn, published: Study, site: Site, anna: User
+) -> None:
+    signed_in(client, anna)
+    url = reverse("registry:site_edit", args=[site.pk])
+    response = client.post(url, _site_post(site, contact_email="fel@attacker.example"))
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.contact_email == ""
+    change = ChangeRequest.objects.get(study=published, status=ChangeStatus.PENDING)
+    assert change.changes == {
+        "sites": {str(site.organisation_id): {"contact_email": "fel@attacker.example"}}
+    }
+
+
+def test_researcher_adding_identifier_to_published_study_waits_for_coordinator(
+    client: Client, signed_in: SignIn, published: Study, anna: User
+) -> None:
+    signed_in(client, anna)
+    url = reverse("registry:identifier_add", args=[published.pk])
+    response = client.post(url, {"scheme": "nct", "value": "NCT02552212"})
+    assert response.status_code == 302
+    assert not published.identifiers.exists()
+    change = ChangeRequest.objects.get(study=published, status=ChangeStatus.PENDING)
+    assert [i["value"] for i in change.changes["identifiers"]] == ["NCT02552212"]
+
+
+def test_researcher_changing_conditions_in_the_edit_form_waits_for_coordinator(
+    client: Client, signed_in: SignIn, published: Study, anna: User
+) -> None:
+    signed_in(client, anna)
+    url = reverse("registry:study_edit", args=[published.pk])
+    assert 'name="conditions-0-name"' in client.get(url).content.decode()
+    data = _form_data(
+        published,
+        **{
+            "conditions-TOTAL_FORMS": "1",
+            "conditions-0-name": "Hjärtsvikt",
+            "conditions-0-icd10": "I50",
+        },
+    )
+    assert client.post(url, data).status_code == 302
+    assert not published.conditions.exists()
+    change = ChangeRequest.objects.get(study=published, status=ChangeStatus.PENDING)
+    assert change.changes == {"conditions": [{"name": "Hjärtsvikt", "icd10": "I50"}]}
+    assert published.versions.count() == 1
+
+
+def test_coordinator_approval_applies_pending_sites_and_identifiers(
+    client: Client, signed_in: SignIn, published: Study, anna: User, ulla: User
+) -> None:
+    hospital = OrganisationFactory.create(name="Gävle sjukhus", city="Gävle")
+    signed_in(client, anna)
+    client.post(
+        reverse("registry:site_add", args=[published.pk]),
+        {"organisation": hospital.pk, "principal_investigator": "Dr Ek"},
+    )
+    client.post(
+        reverse("registry:identifier_add", args=[published.pk]),
+        {"scheme": "nct", "value": "NCT02552212"},
+    )
+
+    signed_in(client, ulla)
+    page = client.get(reverse("registry:study", args=[published.pk])).content.decode()
+    assert "Gävle sjukhus" in page and "<ins>Dr Ek</ins>" in page
+    assert "NCT02552212" in page
+    response = client.post(reverse("registry:study_approve", args=[published.pk]), {"reason": ""})
+    assert response.status_code == 302
+    assert published.sites.get().principal_investigator == "Dr Ek"
+    assert published.identifiers.get().value == "NCT02552212"
+    assert published.versions.count() == 2
+    assert ChangeRequest.objects.get().status == ChangeStatus.APPROVED
+
+
+def test_coordinator_adds_a_site_to_a_published_study_at_once(
+    client: Client, signed_in: SignIn, published: Study, ulla: User
+) -> None:
+    hospital = OrganisationFactory.create(name="Gävle sjukhus", city="Gävle")
+    signed_in(client, ulla)
+    response = client.post(
+        reverse("registry:site_add", args=[published.pk]), {"organisation": hospital.pk}
+    )
+    assert response.status_code == 302
+    assert published.sites.count() == 1
+    assert not ChangeRequest.objects.exists()
+
+
+def test_site_staff_can_set_recruitment_status_directly(
+    client: Client, signed_in: SignIn, published: Study, site: Site, nina: User
+) -> None:
+    signed_in(client, nina)
+    url = reverse("registry:site_recruitment", args=[site.pk])
+    response = client.post(url, {"recruitment_status": "recruiting", "actual_enrolment": "4"})
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.recruitment_status == "recruiting" and site.actual_enrolment == 4
+    assert not ChangeRequest.objects.exists()
+
+
+def test_site_staff_cannot_change_site_contact(
+    client: Client, signed_in: SignIn, published: Study, site: Site, nina: User
+) -> None:
+    versions = published.versions.count()
+    signed_in(client, nina)
+    url = reverse("registry:site_edit", args=[site.pk])
+    client.post(url, _site_post(site, contact_email="fel@attacker.example"))
+    site.refresh_from_db()
+    assert site.contact_email == ""
+    assert published.versions.count() == versions
+
+
+def test_site_staff_cannot_change_the_site_details_of_a_draft(
+    client: Client, signed_in: SignIn, study: Study, site: Site, nina: User
+) -> None:
+    signed_in(client, nina)
+    url = reverse("registry:site_edit", args=[site.pk])
+    response = client.post(url, _site_post(site, contact_email="fel@attacker.example"))
+    assert response.status_code == 403
+    site.refresh_from_db()
+    assert site.contact_email == ""
+    assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_identifier_of_another_regions_draft_is_refused_without_naming_it(
+    client: Client, signed_in: SignIn, study: Study, anna: User, bertil: User
+) -> None:
+    orebro_draft = services.study_create(
+        by=bertil,
+        data={"public_title": "Hemlig studie", "study_type": "drug", "sponsor_type": "industry"},
+    )
+    services.identifier_add(study=orebro_draft, by=bertil, scheme="nct", value="NCT02552212")
+    signed_in(client, anna)
+    url = reverse("registry:identifier_add", args=[study.pk])
+    response = client.post(url, {"scheme": "nct", "value": "NCT02552212"})
+    assert response.status_code == 422
+    message = response.context["form"].errors["value"][0]
+    assert "already registered" in message
+    assert "Hemlig studie" not in response.content.decode()
+    assert f"#{orebro_draft.pk}" not in message
+    assert not study.identifiers.exists()

@@ -17,7 +17,8 @@ from studienav.registry.models import OverallStatus, Site, Study, StudyState
 from studienav.registry.services import study_close
 from studienav.search.index import STATUS_TAGS, fts_tags, search_index_study
 from studienav.search.models import SearchEntry
-from studienav.search.services import SearchParams, study_search
+from studienav.search.params import SearchParams
+from studienav.search.services import study_search
 from studienav.search.text import fold, query_terms, stem
 from tests.search.conftest import GAVLE_SITE, OREBRO_SITE, UPPSALA_SITE, StudyMaker
 

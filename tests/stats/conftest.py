@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from studienav.core.models import Organisation, Region
 from studienav.registry.models import EnrolmentReport, Site, Study, StudyIdentifier, StudyState
@@ -19,9 +20,15 @@ TODAY = date(2025, 6, 15)
 
 @pytest.fixture(autouse=True)
 def _frozen_today() -> Iterator[None]:
-    """The statistics depend on today's date (ongoing studies, reference days): fix it."""
+    """The statistics depend on today's date (ongoing studies, reference days): fix it.
+
+    Kept figures are keyed by the refresh's id and finish time, which frozen time and rolled
+    back ids make the same in every test: each test starts with an empty cache.
+    """
+    cache.clear()
     with time_machine.travel(TODAY, tick=False):
         yield
+    cache.clear()
 
 
 def region(code: str) -> Region:

@@ -100,3 +100,21 @@ def test_key_figures_are_those_of_the_last_refresh(make_study: MakeStudy) -> Non
     facts_refresh(full=True)
     after = figure(key_figures(year=2025, today=TODAY, regions=regions), "Uppsala", "new_studies")
     assert after.actual == 2
+
+
+def test_a_regional_coordinators_node_total_is_the_whole_nodes(
+    make_study: MakeStudy, cecilia: User
+) -> None:
+    target_set(region=region("03"), year=2025, by=cecilia, participants=50)
+    target_set(region=region("18"), year=2025, by=cecilia, participants=70)
+    uppsala = make_study()
+    add_site(uppsala, "03", opened=date(2025, 1, 1), reports=[(date(2025, 3, 1), 10)])
+    orebro = make_study()
+    add_site(orebro, "18", opened=date(2025, 1, 1), reports=[(date(2025, 3, 1), 25)])
+    facts_refresh(full=True)
+    blocks = key_figures(year=2025, today=TODAY, regions=[region("18")])
+    assert [b.region.short_name if b.region else None for b in blocks] == ["Örebro län", None]
+    own = figure(blocks, "Örebro län", "participants")
+    node = figure(blocks, None, "participants")
+    assert (own.actual, own.target) == (25, 70)
+    assert (node.actual, node.target) == (35, 120)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from studienav.stats.models import NationalFile
 from studienav.stats.national import (
@@ -139,6 +139,12 @@ def test_malformed_files_are_refused_naming_the_field(content: bytes, field: str
     with pytest.raises(InvalidStatsFile) as error:
         stats_import(raw=content)
     assert error.value.field == field
+
+
+def test_a_file_nested_too_deep_is_refused_without_parsing_it() -> None:
+    deep = b'{"format": "studienav.stats/1", "figures": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with translation.override("en"), pytest.raises(InvalidStatsFile, match="deeper than 64"):
+        stats_import(raw=deep)
 
 
 def test_newer_file_replaces_the_old_and_an_older_one_is_skipped(

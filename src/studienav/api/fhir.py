@@ -14,6 +14,9 @@ Recruitment status maps to ResearchStudy.progressStatus.state in
 `http://hl7.org/fhir/research-study-status` (recruiting, not-yet-recruiting,
 enrolling-by-invitation, active-but-not-recruiting, temporarily-closed-to-accrual,
 terminated, completed, withdrawn); the record's publication state to ResearchStudy.status.
+
+A ResearchStudy search is the search of the portal and the API (`studienav.search`): Swedish
+and English words, inflections, condition synonyms and typos; the best matches come first.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -33,7 +36,6 @@ from fhir.resources.operationoutcome import OperationOutcome
 from fhir.resources.organization import Organization
 from fhir.resources.researchstudy import ResearchStudy
 
-from studienav.api.queries import cursor_decode, cursor_encode, studies_public_where
 from studienav.api.schemas import IDENTIFIER_SYSTEMS
 from studienav.api.selectors import (
     STUDY_PREFETCH,
@@ -42,6 +44,7 @@ from studienav.api.selectors import (
 )
 from studienav.core.errors import ValidationFailed
 from studienav.core.models import Organisation, OrganisationType, Region
+from studienav.registry.identifiers import IdentifierLookup, identifier_lookups
 from studienav.registry.models import (
     IdentifierScheme,
     OverallStatus,
@@ -49,7 +52,8 @@ from studienav.registry.models import (
     Study,
     StudyState,
 )
-from studienav.registry.selectors import sites_attached
+from studienav.search.params import MAX_ID, SearchParams
+from studienav.search.services import study_search
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "5.0.0"
@@ -81,14 +85,26 @@ PHASE_CODES = {
     Phase.NOT_APPLICABLE: "n-a",
 }
 SEARCH_PARAMETERS = {
-    "title": ("string", "Part of the public, English or scientific title, or the acronym."),
-    "condition": ("token", "A condition name (part of it) or ICD-10 code ([system|]C50)."),
+    "title": (
+        "string",
+        "Words of the public title (Swedish or English) or the acronym; inflected forms, "
+        "condition synonyms and one typo a word are found too.",
+    ),
+    "condition": (
+        "token",
+        "A condition's name in Swedish or English, any of its synonyms, or its ICD-10 code "
+        "([system|]C50); comma for either.",
+    ),
     "status": (
         "token",
         "Recruitment status: " + ", ".join(STATUS_CODES.values()) + "; comma for either.",
     ),
     "phase": ("token", "Phase: " + ", ".join(PHASE_CODES.values()) + "; comma for either."),
-    "identifier": ("token", "[system|]value: NCT, EU CT, EudraCT, ethics case or ISRCTN number."),
+    "identifier": (
+        "token",
+        "[system|]value: NCT, EU CT, EudraCT, ethics case, ISRCTN or local number, in any "
+        "case and spacing (nct 02552212, Dnr 2019-01234); comma for either.",
+    ),
     "site": ("string", "A site's city, or a region by code (03) or name (Uppsala)."),
     "_count": ("number", f"Studies per page, 1 to {MAX_COUNT} (default {DEFAULT_COUNT})."),
     "_cursor": ("string", "Opaque paging cursor from a Bundle's next link."),
@@ -100,6 +116,11 @@ class FhirError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         self.status, self.code, self.message = status, code, message
         super().__init__(message)
+
+
+class _NoStudy(Exception):
+    """A search parameter that no study can meet: an identifier of another system, a city
+    without sites."""
 
 
 def _respond(resource: Any, status: int = 200) -> HttpResponse:
@@ -378,44 +399,52 @@ def _one_of(parameter: str, values: list[str], codes: dict[Any, str]) -> list[st
     return out
 
 
-def _filtered(query: Any) -> QuerySet[Study]:
-    conditions: list[Q] = []
-    if title := query.get("title", "").strip():
-        conditions.append(
-            Q(public_title__icontains=title)
-            | Q(public_title_en__icontains=title)
-            | Q(scientific_title__icontains=title)
-            | Q(acronym__iexact=title)
-        )
-    if condition := query.get("condition", "").strip():
-        either = Q()
-        for token in _tokens(condition):
-            code = token.rsplit("|", 1)[-1]
-            either |= Q(conditions__name__icontains=code) | Q(conditions__icd10__istartswith=code)
-        conditions.append(either)
-    if status := query.get("status", ""):
-        conditions.append(Q(overall_status__in=_one_of("status", _tokens(status), STATUS_CODES)))
-    if phase := query.get("phase", ""):
-        conditions.append(Q(phase__in=_one_of("phase", _tokens(phase), PHASE_CODES)))
-    if identifier := query.get("identifier", "").strip():
-        either = Q()
-        for token in _tokens(identifier):
-            system, _bar, value = token.rpartition("|")
-            if system == OUR_SYSTEM:
-                either |= Q(pk=int(value)) if value.isdigit() else Q(pk__in=[])
-                continue
-            match = Q(identifiers__value__iexact=value)
-            if system:
-                match &= Q(identifiers__scheme=_SCHEME_BY_SYSTEM.get(system, "-"))
-            either |= match
-        conditions.append(either)
-    if site := query.get("site", "").strip():
-        region = region_by_code_or_name(site)
-        where = Q(sites__organisation__city__iexact=site)
-        if region is not None:
-            where |= Q(sites__region=region)
-        conditions.append(where)
-    return studies_public_where(conditions)
+def _identified(value: str) -> tuple[list[IdentifierLookup], list[int]]:
+    """The `identifier` parameter as lookups of registry identifiers and our own ids."""
+    lookups: list[IdentifierLookup] = []
+    ids: list[int] = []
+    for token in _tokens(value):
+        system, _bar, written = token.rpartition("|")
+        if system == OUR_SYSTEM:
+            if written.strip().isdigit() and int(written) <= MAX_ID:
+                ids.append(int(written))
+            continue
+        found = identifier_lookups(written)
+        if system:
+            found = tuple(item for item in found if item.scheme == _SCHEME_BY_SYSTEM.get(system))
+        lookups.extend(found)
+    if not lookups and not ids:
+        raise _NoStudy
+    return lookups, ids
+
+
+def _located(site: str) -> tuple[list[str], list[int]]:
+    """The `site` parameter as a region (by code or name), else the organisations in a city."""
+    region = region_by_code_or_name(site)
+    if region is not None:
+        return [region.code], []
+    in_city = list(Organisation.objects.filter(city__iexact=site).values_list("pk", flat=True))
+    if not in_city:
+        raise _NoStudy
+    return [], in_city
+
+
+def _search_params(query: QueryDict, count: int) -> SearchParams:
+    """The search the FHIR parameters ask for; _NoStudy when no study can meet them."""
+    lookups, ids = _identified(identifier) if (identifier := query.get("identifier")) else ([], [])
+    regions, sites = _located(site) if (site := query.get("site", "").strip()) else ([], [])
+    return SearchParams.from_values(
+        title=query.get("title", ""),
+        conditions=[token.rsplit("|", 1)[-1] for token in _tokens(query.get("condition", ""))],
+        statuses=_one_of("status", _tokens(query.get("status", "")), STATUS_CODES),
+        phases=_one_of("phase", _tokens(query.get("phase", "")), PHASE_CODES),
+        identifiers=lookups,
+        study_ids=ids,
+        regions=regions,
+        sites=sites,
+        limit=count,
+        cursor=query.get("_cursor") or None,
+    )
 
 
 def _count(query: Any) -> int:
@@ -433,7 +462,8 @@ def _count(query: Any) -> int:
 
 @_fhir_view
 def research_study_search(request: HttpRequest) -> HttpResponse:
-    """A searchset Bundle of published studies, in id order, with self and next links."""
+    """A searchset Bundle of published studies, the best matches first, with self and next
+    links."""
     query = request.GET
     allowed = set(SEARCH_PARAMETERS) | {"_format"}
     unknown = sorted(set(query) - allowed)
@@ -445,19 +475,20 @@ def research_study_search(request: HttpRequest) -> HttpResponse:
             % {"name": unknown[0], "names": ", ".join(SEARCH_PARAMETERS)},
         )
     count = _count(query)
-    studies = _filtered(query)
-    total = studies.count()
-    page = studies.order_by("pk")
-    if query.get("_cursor"):
-        page = page.filter(pk__gt=cursor_decode(query["_cursor"]))
-    rows = list(page[: count + 1])
-    sites_attached(rows[:count], "organisation")
-    prefetch_related_objects(rows[:count], *STUDY_PREFETCH)
+    try:
+        params = _search_params(query, count)
+    except _NoStudy:
+        studies: list[Study] = []
+        total, next_cursor = 0, None
+    else:
+        result = study_search(params)
+        studies, total, next_cursor = result.studies, result.total, result.next_cursor
+        prefetch_related_objects(studies, *STUDY_PREFETCH)
     base = request.build_absolute_uri("/fhir/ResearchStudy")
     links = [{"relation": "self", "url": request.build_absolute_uri()}]
-    if len(rows) > count:
+    if next_cursor:
         following = {k: v for k, v in query.items() if k != "_cursor"}
-        following["_cursor"] = cursor_encode(rows[count - 1].pk)
+        following["_cursor"] = next_cursor
         links.append({"relation": "next", "url": f"{base}?{urlencode(following)}"})
     bundle = Bundle.model_validate(
         {
@@ -472,7 +503,7 @@ def research_study_search(request: HttpRequest) -> HttpResponse:
                     "resource": research_study(study),
                     "search": {"mode": "match"},
                 }
-                for study in rows[:count]
+                for study in studies
             ],
         }
     )

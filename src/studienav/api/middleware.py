@@ -1,5 +1,6 @@
 """The edge of the open API and the FHIR facade: CORS for reads, rate limit, conditional GET,
-and the answers about published studies kept whole in the shared cache.
+the answers about published studies kept whole in the shared cache, and every failure (a
+method not taken, an unexpected error) answered as a problem a machine reads, never a page.
 
 `ApiEdgeMiddleware` sits in MIDDLEWARE after CommonMiddleware (and LocaleMiddleware).
 """
@@ -9,77 +10,104 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
+from django.utils.log import log_response
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from studienav.core.clients import open_data_rate_limited
 from studienav.search.answers import answers_kept_seconds, kept_key
 
 PREFIXES = ("/api/", "/fhir/")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-WINDOW_SECONDS = 60
 # Searches, studies and their histories: what only a change to a published study changes, and
 # every such change gives the search index a new generation (`studienav.search.answers`). The
 # bulk streams are not kept.
 KEPT = re.compile(r"^/api/v1/studies(?:/[^/]+(?:/history)?)?$")
 _NOT_KEPT_HEADERS = frozenset({"vary", "set-cookie"})
+# FHIR's issue codes for the failures answered here.
+_FHIR_CODES = {405: "not-supported", 429: "throttled", 500: "exception"}
 
 View = Callable[..., HttpResponseBase]
 
 
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
-
-
-def rate_limited(request: HttpRequest) -> int | None:
-    """Seconds until the client may ask again when over `API_RATE_LIMIT` a minute, else None."""
-    limit = int(getattr(settings, "API_RATE_LIMIT", 600))
-    if limit <= 0:
-        return None
-    now = time.time()
-    window = int(now // WINDOW_SECONDS)
-    key = f"api-rate:{_client(request)}:{window}"
-    cache.add(key, 0, WINDOW_SECONDS + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS + 5)
-        count = 1
-    if count <= limit:
-        return None
-    return max(1, int((window + 1) * WINDOW_SECONDS - now) + 1)
+def edge_problem(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
+    """A failure as the part of the site asked speaks it: an OperationOutcome under /fhir/,
+    otherwise `application/problem+json` (RFC 9457)."""
+    if request.path.startswith("/fhir/"):
+        body: dict[str, Any] = {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": _FHIR_CODES.get(status, "processing"),
+                    "diagnostics": detail,
+                }
+            ],
+        }
+        content_type = "application/fhir+json"
+    else:
+        body = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "errors": [],
+        }
+        content_type = "application/problem+json"
+    return HttpResponse(json.dumps(body), status=status, content_type=content_type)
 
 
 def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     detail = _("Too many requests from this address; try again in %(seconds)s seconds.") % {
         "seconds": retry_after
     }
-    if request.path.startswith("/fhir/"):
-        body: dict[str, Any] = {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "throttled", "diagnostics": detail}],
-        }
-        content_type = "application/fhir+json"
-    else:
-        body = {
-            "type": "about:blank",
-            "title": _("Too many requests"),
-            "status": 429,
-            "detail": detail,
-            "errors": [],
-        }
-        content_type = "application/problem+json"
-    response = HttpResponse(json.dumps(body), status=429, content_type=content_type)
+    response = edge_problem(request, 429, _("Too many requests"), detail)
     response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _not_allowed(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """A 405 from a view (ninja's, or require_GET's) as a problem naming the methods taken."""
+    if response.status_code != 405 or response.get("Content-Type", "").startswith(
+        ("application/problem+json", "application/fhir+json")
+    ):
+        return response
+    allowed = response.get("Allow", "")
+    problem = edge_problem(
+        request,
+        405,
+        _("Method not allowed"),
+        _("This address answers only %(methods)s.") % {"methods": allowed or "GET"},
+    )
+    if allowed:
+        problem["Allow"] = allowed
+    return problem
+
+
+def server_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    """An unexpected error as a problem without its details (they go to the log, with the
+    request id), whether DEBUG is on or off."""
+    response = edge_problem(
+        request,
+        500,
+        _("Server error"),
+        _("Something went wrong on our side and has been logged; try again later."),
+    )
+    log_response(
+        "Internal Server Error: %s",
+        request.path,
+        response=response,
+        request=request,
+        exception=error,
+    )
     return response
 
 
@@ -146,7 +174,8 @@ def _answered(request: HttpRequest, get_response: View) -> HttpResponseBase:
 
 
 def _handle(request: HttpRequest, get_response: View) -> HttpResponseBase:
-    retry_after = rate_limited(request)
+    # One budget a client, the same as the Atom feed's and the CSV of a search.
+    retry_after = open_data_rate_limited(request)
     if retry_after is not None:
         return _cors(_too_many(request, retry_after))
     if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
@@ -154,7 +183,7 @@ def _handle(request: HttpRequest, get_response: View) -> HttpResponseBase:
     head = request.method == "HEAD"
     if head:  # answered like GET, without the body
         request.method = "GET"
-    response = _answered(request, get_response)
+    response = _not_allowed(request, _answered(request, get_response))
     response = _conditional(request, response)
     if head:
         request.method = "HEAD"
@@ -182,3 +211,10 @@ class ApiEdgeMiddleware:
         translation.activate(translation.get_language_from_request(request))
         request.LANGUAGE_CODE = translation.get_language()
         return _handle(request, self.get_response)
+
+    def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
+        """A view's unexpected error under /api/ or /fhir/: a problem, never a page with a
+        traceback. Not found is left to Django (the API's own views answer it themselves)."""
+        if not request.path.startswith(PREFIXES) or isinstance(error, Http404):
+            return None
+        return server_error(request, error)

@@ -1,16 +1,12 @@
-"""Query helpers shared by the API, the FHIR facade and the search fallback: opaque id
-cursors for keyset paging, and public studies matching every one of a list of conditions."""
+"""Opaque id cursors for the API's keyset paging of organisations and sites."""
 
 from __future__ import annotations
 
 import base64
 
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from studienav.core.errors import ValidationFailed
-from studienav.registry.models import Study
-from studienav.registry.selectors import studies_public
 
 
 def cursor_encode(last_id: int) -> str:
@@ -30,15 +26,3 @@ def cursor_decode(cursor: str) -> int:
         field="cursor",
         message=_("The cursor is not one this API gave out; start again without it."),
     )
-
-
-def studies_public_where(conditions: list[Q]) -> QuerySet[Study]:
-    """Public studies meeting every condition; each condition may span rows of its own
-    (a site in Uppsala AND a recruiting site elsewhere), so they are applied one by one."""
-    studies = studies_public()
-    if not conditions:
-        return studies
-    matching = Study.objects.all()
-    for condition in conditions:
-        matching = matching.filter(condition)
-    return studies.filter(pk__in=matching.values("pk"))

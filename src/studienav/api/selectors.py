@@ -1,4 +1,4 @@
-"""Reads behind the API and FHIR: a study by any identifier, regions by code or name, search."""
+"""Reads behind the API and FHIR: a study by any identifier, regions by code or name."""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from studienav.registry.identifiers import recognise
 from studienav.registry.models import Site, Study, StudyIdentifier
 from studienav.registry.selectors import studies_public
 from studienav.search.models import SearchEntry
-from studienav.search.services import SearchParams, study_search
-
-__all__ = ["SearchParams", "study_search"]
 
 STUDY_PREFETCH = (
     "identifiers",

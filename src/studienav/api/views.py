@@ -6,10 +6,10 @@ values are a closed list, the values that are valid.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import (
@@ -18,7 +18,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponsePermanentRedirect,
-    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -28,18 +27,18 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
 
 from studienav.api import schemas as out
+from studienav.api.middleware import server_error
 from studienav.api.queries import cursor_decode, cursor_encode
 from studienav.api.selectors import (
     STUDY_PREFETCH,
-    SearchParams,
     public_studies_last_change,
     region_by_code_or_name,
     region_choices,
     study_public_by_key,
-    study_search,
 )
 from studienav.core.errors import ValidationFailed
 from studienav.core.models import Organisation, OrganisationType, Region
+from studienav.core.spreadsheets import spreadsheet_csv_lines
 from studienav.registry.models import (
     CareSetting,
     OverallStatus,
@@ -55,10 +54,16 @@ from studienav.registry.models import (
 )
 from studienav.registry.records import region_codes, study_to_record
 from studienav.registry.selectors import sites_attached, studies_public
+from studienav.search.params import SearchParams, updated_since_parse
+from studienav.search.services import study_search
 
 PROBLEM = "application/problem+json"
-SORTS = ["relevance", "updated", "title", "distance"]
+# The search's sorts the API offers.
+Sort = Literal["relevance", "updated", "title", "distance"]
+SORTS = list(get_args(Sort))
 BULK_PAGE = 500
+# The largest id the database holds (a 64-bit integer): anything larger is a bad parameter.
+ID_MAX = 2**63 - 1
 
 DESCRIPTION = """
 Published clinical studies in Sweden's regions, as JSON, CSV, JSON Lines and FHIR R5.
@@ -69,13 +74,25 @@ Published clinical studies in Sweden's regions, as JSON, CSV, JSON Lines and FHI
   for a closed list, its `valid_values`. Unknown parameters are refused with 400.
 * Answers carry `ETag` and `Last-Modified`; send `If-None-Match` or `If-Modified-Since`
   to get 304. CORS is open for reads. Each client may send `API_RATE_LIMIT` requests a
-  minute (600 by default); beyond that the answer is 429 with `Retry-After`.
+  minute (600 by default), counted together with the portal's Atom feed and CSV; beyond
+  that the answer is 429 with `Retry-After`.
 * The FHIR R5 facade lives at `/fhir/` (`/fhir/metadata`).
 """
 
 
 class StudyApi(NinjaAPI):
-    """NinjaAPI whose OpenAPI document states the problem+json errors of every operation."""
+    """NinjaAPI whose every error, expected or not, is problem+json (never a traceback, even
+    with DEBUG on), and whose OpenAPI document states them for every operation."""
+
+    def set_default_exception_handlers(self) -> None:
+        super().set_default_exception_handlers()
+        for error, handler in (
+            (Exception, _unexpected),
+            (ValidationError, _invalid_input),
+            (ValidationFailed, _domain_invalid),
+            (Http404, _not_found),
+        ):
+            self.exception_handler(error)(handler)
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
@@ -99,6 +116,7 @@ class StudyApi(NinjaAPI):
                     ("400", "Bad parameter"),
                     ("404", "Not found"),
                     ("429", "Too many requests"),
+                    ("500", "Server error"),
                 ):
                     responses[status] = {
                         "description": text,
@@ -106,15 +124,6 @@ class StudyApi(NinjaAPI):
                     }
                 responses.setdefault("304", {"description": "Not modified"})
         return schema
-
-
-api = StudyApi(
-    title="studienav open API",
-    version="1",
-    description=DESCRIPTION,
-    urls_namespace="api",
-    docs_url=None,
-)
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -188,7 +197,6 @@ def _message(item: dict[str, Any], given: str) -> str:
     return str(item.get("msg", ""))
 
 
-@api.exception_handler(ValidationError)
 def _invalid_input(request: HttpRequest, error: ValidationError) -> HttpResponse:
     errors = []
     for item in error.errors:
@@ -205,7 +213,6 @@ def _invalid_input(request: HttpRequest, error: ValidationError) -> HttpResponse
     )
 
 
-@api.exception_handler(ValidationFailed)
 def _domain_invalid(request: HttpRequest, error: ValidationFailed) -> HttpResponse:
     parameter = error.field or ""
     details = _parameter_error(request, parameter, error.message)
@@ -214,11 +221,23 @@ def _domain_invalid(request: HttpRequest, error: ValidationFailed) -> HttpRespon
     return problem(400, _("Bad parameter"), error.message, [details])
 
 
-@api.exception_handler(Http404)
 def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return problem(
         404, _("Not found"), _("There is no published study, organisation or site here.")
     )
+
+
+def _unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
+    return server_error(request, error)
+
+
+api = StudyApi(
+    title="studienav open API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    docs_url=None,
+)
 
 
 def _reject_unknown(request: HttpRequest, allowed: type[Schema]) -> None:
@@ -260,7 +279,12 @@ def _region_codes_from(values: list[str]) -> list[str]:
 
 
 class StudyQuery(Schema):
-    q: str | None = Field(None, max_length=500, description="Words to find, in Swedish or English.")
+    q: str | None = Field(
+        None,
+        max_length=500,
+        description="Words to find, in Swedish or English, or a study's identifier "
+        "(NCT02552212, 2023-501234-12-00, Dnr 2019-01234).",
+    )
     condition: list[str] | None = Field(
         None, description="A condition name or ICD-10 code (C50); repeatable."
     )
@@ -293,31 +317,42 @@ class StudyQuery(Schema):
     updated_since: str | None = Field(
         None, max_length=40, description="Changed on or after this date or date-time (ISO 8601)."
     )
-    sort: str | None = Field(
+    sort: Sort | None = Field(
         None, description="relevance (default), updated, title or distance (needs near)."
     )
     limit: int = Field(50, ge=1, le=1000, description="Studies per page, at most 1000.")
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the last page.")
     facets: bool = Field(False, description="Add counts per value of each filter.")
 
+    def search_params(self) -> SearchParams:
+        """The search these validated parameters ask for, checked as the search needs
+        (regions by name, a known place, a cursor of this sort, ...)."""
+        return SearchParams.from_values(
+            q=self.q or "",
+            conditions=self.condition,
+            regions=self.region,
+            sites=self.site,
+            statuses=self.status,
+            phases=self.phase,
+            study_types=self.study_type,
+            sponsor_types=self.sponsor_type,
+            care_settings=self.care_setting,
+            therapeutic_areas=self.therapeutic_area,
+            age=self.age,
+            sex=self.sex,
+            healthy_volunteers=self.healthy_volunteers,
+            near=self.near or "",
+            radius_km=self.radius_km,
+            updated_since=updated_since_parse(self.updated_since or ""),
+            sort=self.sort or "relevance",
+            limit=self.limit,
+            cursor=self.cursor,
+            facets=self.facets,
+        )
+
 
 class BulkQuery(StudyQuery):
     pass
-
-
-def _search_query(request: HttpRequest) -> QueryDict:
-    """The query string for `SearchParams.from_query`, regions given as codes."""
-    query = request.GET.copy()
-    if "region" in query:
-        query.setlist("region", _region_codes_from(query.getlist("region")))
-    sort = query.get("sort")
-    if sort and sort not in SORTS:
-        raise ValidationFailed(
-            code="invalid_choice",
-            field="sort",
-            message=_("%(value)s is not a valid value.") % {"value": sort[:40]},
-        )
-    return query
 
 
 def _last_modified(response: HttpResponse, studies: list[Study] | None = None) -> None:
@@ -339,9 +374,11 @@ def _last_modified(response: HttpResponse, studies: list[Study] | None = None) -
 def studies_search(
     request: HttpRequest, response: HttpResponse, filters: Query[StudyQuery]
 ) -> dict[str, Any]:
-    """Every search parameter of the portal; a page of studies, the total and the next cursor."""
+    """Every search parameter of the portal; a page of studies, the total and the next cursor.
+    An identifier in `q` (NCT02552212, 2023-501234-12-00, Dnr 2019-01234) finds its study."""
     _reject_unknown(request, StudyQuery)
-    result = study_search(SearchParams.from_query(_search_query(request)))
+    params = filters.search_params()
+    result = study_search(params)
     prefetch_related_objects(result.studies, *STUDY_PREFETCH)
     regions = region_codes()
     _last_modified(response)
@@ -351,7 +388,7 @@ def studies_search(
         "next_cursor": result.next_cursor,
         "facets": None,
     }
-    if filters.facets:
+    if params.facets:
         body["facets"] = {
             name: [{"value": v, "label": str(label), "count": n} for v, label, n in values]
             for name, values in result.facets.items()
@@ -359,20 +396,15 @@ def studies_search(
     return body
 
 
-def _every_match(request: HttpRequest) -> Iterator[Study]:
-    """Every matching study, a page at a time, so memory stays constant."""
-    query = _search_query(request)
-    query.setlist("limit", [str(BULK_PAGE)])
-    query.setlist("facets", ["false"])
-    query.pop("cursor", None)
-    params = SearchParams.from_query(query)  # raises before the answer starts
+def _every_match(params: SearchParams) -> Iterator[Study]:
+    """Every matching study, a page at a time from the first, so memory stays constant."""
+    params = dataclasses.replace(params, limit=BULK_PAGE, facets=False, cursor=None)
     while True:
         result = study_search(params)
         yield from result.studies
         if not result.next_cursor:
             return
-        query.setlist("cursor", [result.next_cursor])
-        params = SearchParams.from_query(query)
+        params = dataclasses.replace(params, cursor=result.next_cursor)
 
 
 def _streamed(content_type: str, description: str) -> dict[str, Any]:
@@ -387,9 +419,9 @@ def _streamed(content_type: str, description: str) -> dict[str, Any]:
     }
 
 
-def _bulk(request: HttpRequest) -> Iterator[Study]:
+def _bulk(request: HttpRequest, filters: BulkQuery) -> Iterator[Study]:
     _reject_unknown(request, BulkQuery)
-    studies = _every_match(request)
+    studies = _every_match(filters.search_params())
     first = next(studies, None)  # validation errors surface here, as 400 not a broken stream
 
     def chain() -> Iterator[Study]:
@@ -412,7 +444,7 @@ def _bulk(request: HttpRequest) -> Iterator[Study]:
 def studies_jsonl(request: HttpRequest, filters: Query[BulkQuery]) -> HttpResponseBase:
     """The same filters as the search; streamed, one exchange record (format
     `studienav.study/1`) a line."""
-    studies = _bulk(request)
+    studies = _bulk(request, filters)
 
     def lines() -> Iterator[str]:
         for study in studies:
@@ -448,18 +480,7 @@ CSV_COLUMNS = (
 )
 
 
-class _Line:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A leading = + - @ makes spreadsheets run the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _csv_row(study: Study, regions: dict[int, str]) -> list[str]:
+def _csv_row(study: Study, regions: dict[int, str]) -> list[Any]:
     sites = list(study.sites.all())
     values = [
         study.pk,
@@ -484,7 +505,7 @@ def _csv_row(study: Study, regions: dict[int, str]) -> list[str]:
         study.updated_at.isoformat(),
         f"/studies/{study.pk}/",
     ]
-    return [_cell(v) for v in values]
+    return ["" if v is None else v for v in values]
 
 
 @api.get(
@@ -498,9 +519,9 @@ def _csv_row(study: Study, regions: dict[int, str]) -> list[str]:
     openapi_extra=_streamed("text/csv", "UTF-8 CSV with a header row."),
 )
 def studies_csv(request: HttpRequest, filters: Query[BulkQuery]) -> HttpResponseBase:
-    studies = _bulk(request)
+    studies = _bulk(request, filters)
     regions = region_codes()
-    writer = csv.writer(_Line())
+    writer = spreadsheet_csv_lines()
 
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
@@ -644,7 +665,7 @@ def organisations_list(request: HttpRequest, filters: Query[OrganisationQuery]) 
 class SiteQuery(Schema):
     region: str | None = Field(None, description="Two-digit region code or region name.")
     status: SiteStatus | None = Field(None, description="The site's recruitment status.")
-    organisation: int | None = Field(None, description="Organisation id.")
+    organisation: int | None = Field(None, ge=1, le=ID_MAX, description="Organisation id.")
     limit: int = Field(50, ge=1, le=1000, description="Sites per page.")
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the last page.")
 

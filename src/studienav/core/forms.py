@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.password_validation import validate_password
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from studienav.core.models import (
@@ -18,6 +21,7 @@ from studienav.core.models import (
     Role,
     User,
 )
+from studienav.core.outbox import outbox_enqueue
 from studienav.core.selectors import node_regions
 
 
@@ -31,6 +35,27 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The e-mail address or the password is wrong."),
         "inactive": _("The e-mail address or the password is wrong."),
     }
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's password reset, with the link sent through the outbox like every e-mail."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        language = get_language() or Language.SWEDISH
+        outbox_enqueue(
+            to=to_email,
+            subject=render_to_string(subject_template_name, context),
+            body=render_to_string(email_template_name, context),
+            language=language if language in Language.values else Language.SWEDISH,
+        )
 
 
 class TokenForm(forms.Form):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from studienav.participation.fields import EncryptedTextField
+
 
 class HealthcareRegion(models.Model):
     """One of Sweden's six healthcare regions (sjukvårdsregioner)."""
@@ -187,6 +189,9 @@ class Organisation(models.Model):
     aliases = models.JSONField(_("other names"), default=list, blank=True)
     # Created by an import from a name no known organisation had: a coordinator confirms or merges.
     needs_review = models.BooleanField(_("needs review"), default=False)
+    # What an import could not understand about it (an unreadable country, a town it could not
+    # place), kept as given for the coordinator, with the nearest place names it knows.
+    review_note = models.CharField(_("to check"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -195,7 +200,9 @@ class Organisation(models.Model):
         indexes = [models.Index(fields=["region", "type"])]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(country="SE") | models.Q(region__isnull=False),
+                condition=~models.Q(country="SE")
+                | models.Q(region__isnull=False)
+                | models.Q(needs_review=True),
                 name="organisation_swedish_has_region",
             )
         ]
@@ -377,7 +384,8 @@ class AuditEvent(models.Model):
     """One change to data: who, in which role, did what to which object, when and why.
 
     Append-only: no code path updates or deletes a row, and database triggers refuse it.
-    Each row's hash covers its content and the previous row's hash (tamper evidence).
+    Each row's hash covers its content and the previous row's hash (tamper evidence), keyed
+    (HMAC) under the AUDIT_KEYS entry named by `key_id`, a key the database never holds.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -400,6 +408,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Empty for events written before the trail was keyed: those carry a plain SHA-256.
+    key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -410,7 +420,10 @@ class AuditEvent(models.Model):
 
 
 class AccessLogEntry(models.Model):
-    """A read of someone's personal data by staff (the patient-data law's access log)."""
+    """A read of someone's personal data by staff (the patient-data law's access log).
+
+    Append-only and chained like AuditEvent, in a chain of its own.
+    """
 
     accessed_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -420,6 +433,10 @@ class AccessLogEntry(models.Model):
     subject_id = models.CharField(max_length=64)
     purpose = models.CharField(max_length=200, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # All three empty for entries written before the log was chained.
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -428,3 +445,78 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} read {self.subject_type}:{self.subject_id}"
+
+
+class OutboxMessage(models.Model):
+    """An e-mail written in the sender's transaction and delivered by the `outbox-deliver` job.
+
+    Address, subject and text may be personal data (an interest registration's confirmation, a
+    study suggested to someone): encrypted at rest, and the row is deleted a short while after
+    delivery (EMAIL_OUTBOX_RETENTION_DAYS).
+    """
+
+    to = EncryptedTextField(_("recipient"))
+    subject = EncryptedTextField(_("subject"))
+    body = EncryptedTextField(_("text"))
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.SWEDISH
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    # Unsent: when the next delivery is due (also while a delivery holds it); sent: None.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    audit_exclude = ("to", "subject", "body", "last_error")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="outbox_due",
+            ),
+            models.Index(fields=["sent_at"], name="outbox_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail {self.pk}"
+
+
+class ScheduledJob(models.Model):
+    """One job of the schedule (core.jobs): when it last started and whether a run holds it."""
+
+    name = models.CharField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    # Set while a run holds the job; a run older than the job's timeout counts as abandoned.
+    running_since = models.DateTimeField(null=True, blank=True)
+    running_token = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when, how it ended and what it said."""
+
+    job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["job", "-started_at"], name="jobrun_latest"),
+            models.Index(fields=["started_at"], name="jobrun_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.started_at:%Y-%m-%d %H:%M}"

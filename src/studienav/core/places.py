@@ -13,6 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from studienav.core.models import Locality, Municipality, PlaceAlias, Region
 
 # Words around a place name that say what kind of place it is, not which.
@@ -118,6 +121,7 @@ def _index() -> _Index:
 def place_index_reset() -> None:
     """Forget the in-memory index (after reference data changes)."""
     _index.cache_clear()
+    _names_by_fold.cache_clear()
 
 
 def _lookup(name: str) -> ResolvedPlace | None:
@@ -168,3 +172,26 @@ def place_resolve(text: str) -> ResolvedPlace | None:
                 if found:
                     return found
     return None
+
+
+@cache
+def _names_by_fold() -> dict[str, str]:
+    """Each municipality's and locality's folded name, to one of its written names."""
+    names: dict[str, str] = {}
+    for name in Municipality.objects.values_list("name", flat=True):
+        names.setdefault(fold(name), name)
+    for name in Locality.objects.values_list("name", flat=True):
+        names.setdefault(fold(name), name)
+    return names
+
+
+def place_suggestions(text: str, *, limit: int = 3) -> list[str]:
+    """Place names one or two letters from `text` ('Angeholm' -> 'Ängelholm'), nearest first."""
+    key = fold(text)
+    if len(key) < 4:
+        return []
+    names = _names_by_fold()
+    matches = process.extract(
+        key, list(names), scorer=Levenshtein.distance, score_cutoff=2, limit=limit
+    )
+    return [names[match] for match, _distance, _index in matches]

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +30,7 @@ from studienav.core.models import (
     RoleAssignment,
     User,
 )
+from studienav.core.outbox import outbox_enqueue
 from studienav.core.selectors import can_manage_people
 
 INVITATION_DAYS = 7
@@ -42,15 +42,12 @@ def _token_hash(token: str) -> str:
 
 
 def send_templated_mail(*, to: str, language: str, template: str, context: dict[str, Any]) -> None:
-    """Send a plain-text e-mail in the recipient's language, after the transaction commits."""
+    """Write a plain-text e-mail in the recipient's language to the outbox, in the caller's
+    transaction; the `outbox-deliver` job sends it (a rollback sends nothing)."""
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
-
-    def deliver() -> None:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-
-    transaction.on_commit(deliver)
+    outbox_enqueue(to=to, subject=subject, body=body, language=language)
 
 
 def _check_scope(*, role: str, region: Region | None, organisation: Organisation | None) -> None:

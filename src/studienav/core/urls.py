@@ -3,7 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from studienav.core import views
+from studienav.core import operations, views
+from studienav.core.forms import PasswordResetForm
 
 app_name = "core"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path(
         "account/password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
             template_name="core/password_reset.html",
             email_template_name="core/email/password_reset.txt",
             subject_template_name="core/email/password_reset_subject.txt",
@@ -44,4 +46,7 @@ urlpatterns = [
     path("staff/people/<int:pk>/", views.person, name="person"),
     path("staff/roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("staff/history/<str:object_type>/<str:object_id>/", views.history, name="history"),
+    path("staff/outbox/", operations.outbox, name="outbox"),
+    path("staff/outbox/<int:pk>/retry/", operations.outbox_retry, name="outbox_retry"),
+    path("staff/jobs/", operations.jobs, name="jobs"),
 ]

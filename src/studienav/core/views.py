@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import json
 from typing import Any
 
@@ -38,6 +37,7 @@ from studienav.core.forms import (
     SetPasswordForm,
     TokenForm,
 )
+from studienav.core.jobs import jobs_overdue
 from studienav.core.models import Language, RoleAssignment, User
 from studienav.core.selectors import (
     active_roles,
@@ -48,6 +48,7 @@ from studienav.core.selectors import (
     needs_second_factor,
     users_visible_to,
 )
+from studienav.core.spreadsheets import SpreadsheetCsvWriter
 
 
 def _next_url(request: HttpRequest, default: str = "core:dashboard") -> str:
@@ -60,12 +61,17 @@ def _next_url(request: HttpRequest, default: str = "core:dashboard") -> str:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers and no scheduled job is over two intervals late."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        overdue = jobs_overdue()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    if overdue:
+        answer = {"status": "error", "database": "ok", "jobs": "overdue", "overdue": overdue}
+        return JsonResponse(answer, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -203,7 +209,16 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your profile is saved."))
         response = redirect("core:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
         return response
     context = {"form": form, "roles": active_roles(user)}
     return render(request, "core/profile.html", context, status=422 if form.errors else 200)
@@ -308,11 +323,6 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("core:person", pk=assignment.user_id)
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
-
-
 @require_GET
 @staff_required
 def history(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
@@ -325,7 +335,7 @@ def history(request: HttpRequest, object_type: str, object_id: str) -> HttpRespo
         response["Content-Disposition"] = (
             f'attachment; filename="history-{object_type}-{object_id}.csv"'
         )
-        writer = csv.writer(response)
+        writer = SpreadsheetCsvWriter(response)
         writer.writerow(
             ["id", "occurred_at", "actor", "role", "action", "changes", "reason", "request_id"]
         )
@@ -338,7 +348,7 @@ def history(request: HttpRequest, object_type: str, object_id: str) -> HttpRespo
                     event.actor_role,
                     event.action,
                     json.dumps(event.changes, ensure_ascii=False),
-                    _spreadsheet_safe(event.reason),
+                    event.reason,
                     event.request_id,
                 ]
             )

@@ -25,17 +25,21 @@ Two documents, each a JSON object with `format` = "studienav.feasibility/1" and 
     competing_studies, decline_reason (one of the DeclineReason values or ""), comment}}.
 
 Attachments travel separately. Unknown fields are refused, so a typo never passes silently.
+A document is at most `MAX_BYTES` and nests at most IMPORT_MAX_DEPTH levels (64), checked
+before it is parsed.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from studienav.core.errors import ValidationFailed
+from studienav.core.json_nesting import TooDeep, json_loads
 from studienav.feasibility.models import (
     Confidentiality,
     DeclineReason,
@@ -46,6 +50,7 @@ from studienav.feasibility.models import (
 from studienav.registry.models import Phase, StudyType, TherapeuticArea
 
 FORMAT: Final = "studienav.feasibility/1"
+MAX_BYTES: Final = 5 * 1024 * 1024  # 5 MB (the message says so); a document is some kilobytes
 
 
 def _values(choices: Any) -> tuple[str, ...]:
@@ -135,8 +140,17 @@ def _first_error(error: ValidationError) -> ValidationFailed:
 
 def document_parse(text: str | bytes) -> RequestDocument | AnswerDocument:
     """Parse a document; errors name the field path (`request.sponsor.contact_email`)."""
+    if len(text) > MAX_BYTES:
+        raise too_large()
+    depth = settings.IMPORT_MAX_DEPTH
     try:
-        data = json.loads(text)
+        data = json_loads(text, max_depth=depth)
+    except TooDeep:
+        raise ValidationFailed(
+            code="exchange_too_deep",
+            field="",
+            message=_("The document is nested deeper than %(limit)s levels.") % {"limit": depth},
+        ) from None
     except ValueError as error:
         raise ValidationFailed(code="exchange_not_json", field="", message=str(error)) from error
     if not isinstance(data, dict):
@@ -159,6 +173,13 @@ def document_parse(text: str | bytes) -> RequestDocument | AnswerDocument:
     if isinstance(document, AnswerDocument):
         answer_record_check(document.answer)
     return document
+
+
+def too_large() -> ValidationFailed:
+    """The error for a document over `MAX_BYTES`."""
+    return ValidationFailed(
+        code="exchange_too_large", field="", message=_("The document is larger than 5 MB.")
+    )
 
 
 def _refuse(field: str, message: str) -> ValidationFailed:

@@ -457,23 +457,39 @@ def recipient_by_link(token: str) -> Recipient | None:
     if not pk.isdigit():
         return None
     recipient = (
-        Recipient.objects.select_related("part__request", "part__region").filter(pk=pk).first()
+        Recipient.objects.select_related(
+            "part__request", "part__region", "organisation", "selected_by"
+        )
+        .filter(pk=pk)
+        .first()
     )
     if recipient is None or not secrets.compare_digest(recipient.link_nonce, nonce):
         return None
     return recipient
 
 
+def _link_used_by(recipient: Recipient, by: User | None) -> dict[str, Any] | None:
+    """What the audit event of a link's use records of whom the link was sent to, when the
+    person using it is signed in (a link works for whoever holds it: it may be forwarded)."""
+    if by is None:
+        return None
+    return {
+        "link_recipient": {"id": recipient.pk, "name": recipient.name, "email": recipient.email}
+    }
+
+
 @transaction.atomic
-def recipient_link_open(*, recipient: Recipient) -> Recipient:
-    """Log that a personal link was opened (who received it, when)."""
+def recipient_link_open(*, recipient: Recipient, by: User | None = None) -> Recipient:
+    """Log that a personal link was opened (who received it, when); `by`: the person signed
+    in who opened it, recorded as the actor (else the recipient's account, if any)."""
     recipient.link_opened_at = timezone.now()
     recipient.save(update_fields=["link_opened_at"])
     audit_record(
-        actor=recipient.user,
+        actor=by or recipient.user,
         action="feasibility.recipient.link_open",
         obj=recipient,
         role="recipient",
+        changes=_link_used_by(recipient, by),
     )
     return recipient
 
@@ -554,7 +570,9 @@ def answer_submit(
     decline_reason: str = "",
     comment: str = "",
 ) -> Answer:
-    """A recipient answers, through their personal link (by=None allowed) or signed in."""
+    """A recipient answers, through their personal link or signed in. Through the link `by`
+    is whoever is signed in (None: nobody), recorded as who answered, with the recipient the
+    link was sent to: a forwarded link shows in the audit trail."""
     if channel == AnswerChannel.ACCOUNT and (by is None or recipient.user_id != by.pk):
         raise PermissionDenied(code="not_recipient", message=_("This request was not sent to you."))
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
@@ -592,7 +610,12 @@ def answer_submit(
     _full_clean(answer)
     answer.save()
     audit_record(
-        actor=by, action="feasibility.answer.submit", obj=answer, before={}, role="recipient"
+        actor=by,
+        action="feasibility.answer.submit",
+        obj=answer,
+        before={},
+        role="recipient",
+        changes=_link_used_by(recipient, by) if channel == AnswerChannel.LINK else None,
     )
     return answer
 

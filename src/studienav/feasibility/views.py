@@ -382,7 +382,7 @@ def send_supplement(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     )
 
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_BYTES = exchange.MAX_BYTES
 
 
 @require_http_methods(["GET", "POST"])
@@ -498,6 +498,7 @@ def _answer_page(
         "req": recipient.part.request,
         "form": form,
         "answer": answered,
+        "through_link": channel == AnswerChannel.LINK,
     }
     response = render(
         request, "feasibility/answer.html", context, status=422 if form.errors else 200
@@ -514,13 +515,10 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "feasibility/link_invalid.html", status=404)
         add_never_cache_headers(response)
         return response
+    # Whoever is signed in is who answers: the link works for anyone who holds it.
+    user = request.user if isinstance(request.user, User) else None
     if request.method == "GET":
-        services.recipient_link_open(recipient=recipient)
-    user = (
-        request.user
-        if isinstance(request.user, User) and request.user.pk == recipient.user_id
-        else None
-    )
+        services.recipient_link_open(recipient=recipient, by=user)
     return _answer_page(request, recipient, AnswerChannel.LINK, user)
 
 

@@ -1,8 +1,8 @@
 """Suggest recruiting public studies for a registration of interest, ranked by fit.
 
 Fit, in order of weight:
-1. conditions: the person's words, widened with Swedish and English synonyms from
-   `registry/data/conditions.csv` (ICD-10 codes too), found in the study's conditions and keywords;
+1. conditions: the person's words, widened with Swedish and English synonyms from the condition
+   vocabulary (ICD-10 codes too), found in the study's conditions and keywords;
 2. age: the age the person reaches this year must lie within the study's age range;
 3. sex: a study for one sex only is left out for the other (unknown sex is not left out);
 4. distance: kilometres from the person's municipality to the study's nearest recruiting site.
@@ -11,62 +11,29 @@ Age and sex exclude; conditions and distance rank. With no conditions given, stu
 accept healthy volunteers are suggested. With regions of interest chosen, only studies with a
 recruiting site in one of them.
 
-A condition is found in a study's condition or keyword (both folded) when one contains the
-other (the shorter at least four characters, else they are equal), when a synonym of the
-person's condition is found so, or when both share a three-character ICD-10 code. The person's
-own word is found inside the study's text only from the start of one of its words
-("diabetes" in "type 2 diabetes", not "betes"); synonyms and the study's text in the person's
-words are found anywhere.
-
-Nothing here scans the studies: the search index holds, per study, the keys its conditions and
-keywords stand for (`study_condition_keys`, rows of `SearchCondition` written with the rest of
-the index), and a person's conditions become keys to look up (`ConditionKeys`). One indexed
-query finds the studies sharing a key that recruit and fit age and sex; distances are
-computed only for those.
+The conditions are matched by keys (`studienav.search.conditions`): the search index holds,
+per study, the keys its conditions and keywords stand for (rows of `SearchCondition`), and a
+person's conditions become keys to look up. One indexed query finds the studies sharing a key
+that recruit and fit age and sex; distances are computed only for those.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from pathlib import Path
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from studienav.core.bulk import ids_subquery
 from studienav.core.models import Organisation
-from studienav.core.places import fold
 from studienav.participation.models import ExpressionOfInterest
 from studienav.registry.models import RECRUITING_STATUSES, Site, SiteStatus, Study
 from studienav.registry.selectors import studies_public
+from studienav.search.conditions import PREFIX_END, ConditionKeys, condition_keys
 from studienav.search.models import SearchCondition, SearchEntry, SearchSite
-
-CONDITIONS_CSV = Path(__file__).resolve().parent.parent / "registry" / "data" / "conditions.csv"
-MIN_CONTAINED = 4  # shorter words match only exactly ("ms" must not match "chromosome")
-# A study text longer than this is found in a person's words only when equal to them.
-MAX_CONTAINED = 40
-MAX_KEY = 200
-# Kinds of key: ICD-10 code, synonym group, whole folded text, text from the start of a word.
-CODE, GROUP, TEXT, WORDS = "c", "g", "t", "w"
-PREFIX_END = "{"  # sorts after every folded character (a-z, 0-9)
-_WORD = re.compile(r"[^\W_]+")
-
-_FALLBACK = [
-    ("E11", "typ 2-diabetes", "type 2 diabetes", "diabetes;diabetes mellitus typ 2", "diabetes"),
-    ("I10", "högt blodtryck", "hypertension", "hypertoni", "high blood pressure"),
-    ("C50", "bröstcancer", "breast cancer", "", "breast carcinoma"),
-    ("J45", "astma", "asthma", "", ""),
-    ("F32", "depression", "depression", "nedstämdhet", "depressive episode"),
-    ("G35", "multipel skleros", "multiple sclerosis", "ms", "ms"),
-    ("I48", "förmaksflimmer", "atrial fibrillation", "flimmer", "af"),
-    ("M06", "reumatoid artrit", "rheumatoid arthritis", "ledgångsreumatism", "ra"),
-]
 
 RECRUITING_SITE_STATUSES = (SiteStatus.RECRUITING, SiteStatus.BY_INVITATION)
 
@@ -78,152 +45,6 @@ class Match:
     matched_conditions: tuple[str, ...]
     distance_km: float | None
     nearest_site: Site | None
-
-
-@cache
-def synonym_groups() -> tuple[tuple[str, frozenset[str]], ...]:
-    """(ICD-10 code, folded names and synonyms in both languages) per condition."""
-    rows: list[tuple[str, str, str, str, str]] = []
-    if CONDITIONS_CSV.exists():
-        with CONDITIONS_CSV.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                rows.append(
-                    (
-                        row.get("icd10") or "",
-                        row.get("name_sv") or "",
-                        row.get("name_en") or "",
-                        row.get("synonyms_sv") or "",
-                        row.get("synonyms_en") or "",
-                    )
-                )
-    else:
-        rows = list(_FALLBACK)
-    groups = []
-    for code, name_sv, name_en, syn_sv, syn_en in rows:
-        words = [name_sv, name_en, *syn_sv.split(";"), *syn_en.split(";")]
-        terms = frozenset(fold(w) for w in words if fold(w))
-        groups.append((code.strip().upper(), terms))
-    return tuple(groups)
-
-
-@cache
-def _term_index() -> dict[str, tuple[int, ...]]:
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, (_code, terms) in enumerate(synonym_groups()):
-        for term in terms:
-            index[term].append(position)
-    return {k: tuple(v) for k, v in index.items()}
-
-
-@cache
-def _group_keys() -> tuple[str, ...]:
-    # Named by code and first term rather than by position, so a new row in the file does not
-    # change the keys of the others.
-    return tuple(
-        (GROUP + fold(code) + min(terms, default=""))[:MAX_KEY] for code, terms in synonym_groups()
-    )
-
-
-def _contains(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    return len(shorter) >= MIN_CONTAINED and shorter in longer
-
-
-def _condition_groups(folded: str) -> set[int]:
-    """The synonym groups a person's folded condition names: exactly, else inside a synonym."""
-    groups = synonym_groups()
-    found = set(_term_index().get(folded, ()))
-    if not found and len(folded) >= MIN_CONTAINED:
-        found = {i for i, (_c, terms) in enumerate(groups) if any(folded in t for t in terms)}
-    return found
-
-
-def condition_terms(condition: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The folded words and 3-character ICD-10 codes a condition stands for, with synonyms."""
-    folded = fold(condition)
-    if not folded:
-        return frozenset(), frozenset()
-    groups = synonym_groups()
-    terms = {folded}
-    codes = set()
-    for position in _condition_groups(folded):
-        code, group_terms = groups[position]
-        terms |= group_terms
-        if code:
-            codes.add(code[:3])
-    return frozenset(terms), frozenset(codes)
-
-
-# ---------------------------------------------------------------- keys
-
-
-@lru_cache(maxsize=65536)
-def _text_keys(text: str) -> frozenset[str]:
-    """The keys of one condition name or keyword of a study."""
-    folded = fold(text)
-    if not folded:
-        return frozenset()
-    words = [w for w in (fold(word) for word in _WORD.findall(text)) if w]
-    keys = {TEXT + folded[:MAX_KEY], WORDS + folded[:MAX_KEY]}
-    keys |= {WORDS + "".join(words[i:])[:MAX_KEY] for i in range(1, len(words))}
-    group_keys = _group_keys()
-    for term, positions in _term_index().items():
-        if _contains(term, folded):
-            keys |= {group_keys[p] for p in positions}
-    return frozenset(keys)
-
-
-def study_condition_keys(
-    *, names: Iterable[str], codes: Iterable[str], keywords: Iterable[str]
-) -> set[str]:
-    """The keys a study's conditions (names and ICD-10 codes) and keywords stand for."""
-    keys = {CODE + code.strip().upper()[:3] for code in codes if code.strip()}
-    for text in [*names, *keywords]:
-        keys |= _text_keys(text)
-    return keys
-
-
-@dataclass(frozen=True)
-class ConditionKeys:
-    """One condition of a person as keys: it is found in a study that has one of `exact` or
-    a key starting with `prefix`."""
-
-    condition: str
-    exact: frozenset[str]
-    prefix: str
-
-    def found_in(self, key: str) -> bool:
-        return key in self.exact or bool(self.prefix and key.startswith(self.prefix))
-
-
-@lru_cache(maxsize=4096)
-def _person_keys(folded: str) -> tuple[frozenset[str], str]:
-    groups = synonym_groups()
-    group_keys = _group_keys()
-    exact = {TEXT + folded[:MAX_KEY]}
-    for start in range(len(folded)):
-        end = min(len(folded), start + MAX_CONTAINED)
-        exact |= {TEXT + folded[start:stop] for stop in range(start + MIN_CONTAINED, end + 1)}
-    for position in _condition_groups(folded):
-        code, _terms = groups[position]
-        exact.add(group_keys[position])
-        if code:
-            exact.add(CODE + code[:3])
-    prefix = WORDS + folded[:MAX_KEY] if len(folded) >= MIN_CONTAINED else ""
-    return frozenset(exact), prefix
-
-
-def condition_keys(conditions: Iterable[str]) -> list[ConditionKeys]:
-    """The keys of each of a person's conditions (blank ones left out)."""
-    out = []
-    for condition in conditions:
-        folded = fold(condition) if isinstance(condition, str) else ""
-        if folded:
-            exact, prefix = _person_keys(folded)
-            out.append(ConditionKeys(condition, exact, prefix))
-    return out
 
 
 def _keys_filter(wanted: Sequence[ConditionKeys]) -> Q:

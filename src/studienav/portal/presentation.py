@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from studienav.core.countries import country_name
 from studienav.core.errors import ValidationFailed
 from studienav.registry.models import IdentifierScheme, Site, Study
+from studienav.search.conditions import condition_name
 from studienav.search.places import near_resolve
 from studienav.search.services import facet_value_labels, site_distances
 
@@ -60,10 +62,18 @@ class Shown:
     title_lang: str
     summary: str
     summary_lang: str
+    # The language of the record's one-language texts (eligibility, conditions, interventions)
+    # when it is not the page's.
+    record_lang: str = ""
+    language: str = "sv"  # the page's
 
     @property
     def pk(self) -> int:
         return self.study.pk
+
+    @property
+    def conditions(self) -> list[ShownCondition]:
+        return conditions_shown(self.study, self.language, self.record_lang)
 
     @property
     def distance_km(self) -> float | None:
@@ -77,11 +87,53 @@ def _pick(language: str, swedish: str, english: str) -> tuple[str, str]:
     return (swedish, "") if swedish else (english, "en" if english else "")
 
 
+# Registries whose records are written in English.
+ENGLISH_SOURCES = frozenset({"ctgov", "ctis"})
+
+
+def record_language(study: Study) -> str:
+    """The language of a record's texts that exist in one language only."""
+    if study.source in ENGLISH_SOURCES or (study.summary_en and not study.summary_sv):
+        return "en"
+    return "sv"
+
+
 def present(study: Study, language: str | None) -> Shown:
     language = "en" if language == "en" else "sv"
+    written_in = record_language(study)
     title, title_lang = _pick(language, study.public_title, study.public_title_en)
+    if not title_lang and language == "sv" and written_in == "en":
+        # An English registry's title stands in the Swedish title's place.
+        title_lang = "en" if title == study.public_title_en or not study.summary_sv else ""
     summary, summary_lang = _pick(language, study.summary_sv, study.summary_en)
-    return Shown(study, title, title_lang, summary, summary_lang)
+    record_lang = written_in if written_in != language else ""
+    return Shown(study, title, title_lang, summary, summary_lang, record_lang, language)
+
+
+@dataclass(frozen=True)
+class ShownCondition:
+    """A record's condition on a page: the vocabulary's name of it in the page's language when
+    the record names it otherwise, and the record's own words, marked with their language when
+    it is not the page's."""
+
+    name: str  # empty when the record's words are shown alone
+    original: str
+    original_lang: str
+    icd10: str
+
+
+def conditions_shown(study: Study, language: str, record_lang: str) -> list[ShownCondition]:
+    """The study's conditions as a page in `language` shows them (see `ShownCondition`)."""
+    other = "en" if language == "sv" else "sv"
+    shown = []
+    for condition in study.conditions.all():
+        # A code says which condition a record in the other language means; a record in the
+        # page's language is named in its own words unless they are the other language's.
+        code = condition.icd10 if record_lang else ""
+        name = condition_name(condition.name, code, language)
+        lang = other if name else record_lang
+        shown.append(ShownCondition(name, condition.name, lang, condition.icd10))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -151,6 +203,18 @@ def identifier_links(study: Study) -> list[IdentifierLink]:
 class ShownSite:
     site: Site
     distance_km: float | None
+
+    @property
+    def place(self) -> str:
+        """Where the site is: its town and region in Sweden, its town and country abroad."""
+        site = self.site
+        if site.region is not None:
+            where = site.region.display_name
+        elif site.country == "SE":
+            where = ""
+        else:
+            where = country_name(site.country, get_language() or "sv")
+        return ", ".join(part for part in (site.organisation.city, where) if part)
 
 
 def sites_in_order(study: Study, near: str) -> tuple[list[ShownSite], str]:

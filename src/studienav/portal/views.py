@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import wraps
 from typing import Any
 
 from django.db.models import Prefetch
@@ -15,13 +15,16 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from studienav.core.clients import open_data_rate_limited
 from studienav.core.errors import ValidationFailed
+from studienav.core.spreadsheets import spreadsheet_csv_lines
+from studienav.portal.feeds import StudyFeed
 from studienav.portal.kept import kept_for_the_public
+from studienav.portal.paging import pager_build
 from studienav.portal.presentation import (
     FACET_TITLES,
     facet_groups,
@@ -31,17 +34,25 @@ from studienav.portal.presentation import (
 )
 from studienav.registry.models import RECRUITING_STATUSES, Site, Study
 from studienav.registry.selectors import studies_public
-from studienav.search.services import SORTS, SearchParams, SearchResult, study_search
+from studienav.search.params import SORTS, SearchParams, page_parse
+from studienav.search.services import SearchResult, study_search
 
 PAGE_SIZE = 20
 CSV_BATCH = 1000
 
 
-def _params(query: QueryDict, *, limit: int = PAGE_SIZE, facets: bool = True) -> SearchParams:
+def _params(
+    query: QueryDict, *, limit: int = PAGE_SIZE, facets: bool = True, numbered: bool = False
+) -> SearchParams:
+    """The search the query asks for; its `page` is checked everywhere and, when `numbered`,
+    is where the studies start (a cursor's searches go on from the cursor instead)."""
     params = SearchParams.from_query(query)
     if "limit" not in query:
         params.limit = limit
     params.facets = facets
+    number = page_parse(query.get("page"))
+    if numbered and not params.cursor:
+        params.offset = (number - 1) * params.limit
     return params
 
 
@@ -74,7 +85,8 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @kept_for_the_public
 def results(request: HttpRequest) -> HttpResponse:
-    """Search results with facets, counts, paging and sorting; the query lives in the URL."""
+    """Search results with facets, counts, numbered pages and sorting; the query lives in
+    the URL. A cursor (of an older link) still pages on, with a link to the first page."""
     context: dict[str, Any] = {
         "query": request.GET,
         "sorts": [s for s in SORTS if s != "distance" or request.GET.get("near")],
@@ -82,20 +94,31 @@ def results(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     try:
-        params = _params(request.GET)
+        params = _params(request.GET, numbered=True)
         result = study_search(params)
     except ValidationFailed as error:
         context.update(error=error, result=None, groups=[])
         status = 400
     else:
+        groups = facet_groups(result.facets, request.GET)
+        pager = None
+        if not params.cursor:
+            pager = pager_build(
+                query=request.GET,
+                number=params.offset // params.limit + 1,
+                per_page=params.limit,
+                total=result.total,
+            )
         context.update(
             params=params,
             result=result,
             studies=[present(s, get_language()) for s in result.studies],
-            groups=facet_groups(result.facets, request.GET),
-            next_query=_next_query(request.GET, result),
-            first_query=_without(request.GET, "cursor") if params.cursor else None,
-            export_query=_without(request.GET, "cursor", "limit"),
+            groups=groups,
+            chosen=sum(option.checked for group in groups for option in group.options),
+            pager=pager,
+            next_query=_next_query(request.GET, result) if params.cursor else None,
+            first_query=_without(request.GET, "cursor", "page") if params.cursor else None,
+            export_query=_without(request.GET, "cursor", "limit", "page"),
         )
     if request.headers.get("HX-Request"):
         # htmx swaps only successful answers: the error summary comes as a 200 fragment.
@@ -107,6 +130,7 @@ def _next_query(query: QueryDict, result: SearchResult) -> str | None:
     if not result.next_cursor:
         return None
     copy = query.copy()
+    copy.pop("page", None)
     copy["cursor"] = result.next_cursor
     return copy.urlencode()
 
@@ -116,7 +140,30 @@ def _bad_request(error: ValidationFailed) -> HttpResponse:
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
+Export = Callable[..., HttpResponse | StreamingHttpResponse]
+
+
+def _open_data(view: Export) -> Export:
+    """Counted in the client's budget of machine reads, the API's (`API_RATE_LIMIT` a
+    minute); beyond it, 429 with Retry-After."""
+
+    @wraps(view)
+    def counted(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        retry_after = open_data_rate_limited(request)
+        if retry_after is None:
+            return view(request, *args, **kwargs)
+        text = _("Too many requests from this address; try again in %(seconds)s seconds.") % {
+            "seconds": retry_after
+        }
+        response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(retry_after)
+        return response
+
+    return counted
+
+
 @require_GET
+@_open_data
 def results_feed(request: HttpRequest) -> HttpResponse:
     """An Atom feed of any search, newest change first."""
     query = request.GET.copy()
@@ -125,8 +172,10 @@ def results_feed(request: HttpRequest) -> HttpResponse:
         result = study_search(_params(query, limit=50, facets=False))
     except ValidationFailed as error:
         return _bad_request(error)
-    link = request.build_absolute_uri(reverse("portal:results") + "?" + _without(query, "cursor"))
-    feed = Atom1Feed(
+    link = request.build_absolute_uri(
+        reverse("portal:results") + "?" + _without(query, "cursor", "page")
+    )
+    feed = StudyFeed(
         title=_("Clinical studies: %(query)s") % {"query": request.GET.get("q") or _("all")},
         link=link,
         description=_("Studies in the public register matching a search."),
@@ -147,11 +196,6 @@ def results_feed(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     feed.write(response, "utf-8")
     return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 _CSV_COLUMNS = (
@@ -176,7 +220,7 @@ _CSV_COLUMNS = (
 
 
 def _csv_rows(params: SearchParams, request: HttpRequest) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = spreadsheet_csv_lines()
     yield writer.writerow(_CSV_COLUMNS)
     cursor: str | None = params.cursor
     while True:
@@ -209,6 +253,7 @@ def _csv_rows(params: SearchParams, request: HttpRequest) -> Iterator[str]:
 
 
 @require_GET
+@_open_data
 def results_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Every study matching a search as CSV, streamed a batch at a time."""
     try:

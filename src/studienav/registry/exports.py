@@ -11,17 +11,18 @@ primary_sponsor_name, overall_status, therapeutic_area, conditions (`name [ICD-1
 ` | `), planned_start_date, actual_start_date, planned_end_date, actual_end_date,
 target_enrolment, actual_enrolment, min_age_years, max_age_years, sex, healthy_volunteers,
 countries (ISO codes joined by ` | `), sites (`name (region code)`, or `name (country)`
-abroad, joined by ` | `), public_contact_name, public_contact_email.
+abroad, joined by ` | `), public_contact_name, public_contact_email. A cell a spreadsheet would
+run as a formula starts with `'` (`core.spreadsheets`).
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from studienav.core.spreadsheets import SpreadsheetCsvWriter, Writable
 from studienav.registry.models import PUBLIC_STATES, Site, Study
 from studienav.registry.records import region_codes, study_to_record
 from studienav.registry.schema import StudyRecord
@@ -97,10 +98,6 @@ def _csv_row(record: StudyRecord) -> list[Any]:
     return ["" if data.get(c) is None else data.get(c) for c in CSV_COLUMNS]
 
 
-class Writable(Protocol):
-    def write(self, text: str, /) -> Any: ...
-
-
 def export_studies(*, out: Writable, format: str = "jsonl", published_only: bool = False) -> int:
     """Write the studies to `out` (text stream); returns how many were written."""
     count = 0
@@ -110,7 +107,7 @@ def export_studies(*, out: Writable, format: str = "jsonl", published_only: bool
             count += 1
         return count
     if format == "csv":
-        writer = csv.writer(out)
+        writer = SpreadsheetCsvWriter(out)
         writer.writerow(CSV_COLUMNS)
         for record in export_records(published_only=published_only):
             writer.writerow(_csv_row(record))

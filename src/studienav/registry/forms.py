@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from studienav.core.models import Region
 from studienav.core.selectors import node_regions
 from studienav.registry import identifiers as ids
 from studienav.registry.icd10 import icd10_normalise
+from studienav.registry.importers._limits import size
 from studienav.registry.models import (
     IdentifierScheme,
     InterventionType,
@@ -403,14 +405,7 @@ class OrganisationSearchForm(forms.Form):
     )
 
 
-SITE_FIELDS = (
-    "principal_investigator",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "target_enrolment",
-    "start_date",
-)
+SITE_FIELDS = Site.DETAIL_FIELDS
 
 
 class SiteForm(forms.ModelForm):
@@ -566,7 +561,6 @@ class MergeConfirmForm(RequiredReasonForm):
 
 
 IMPORT_EXTENSIONS = (".json", ".jsonl", ".xml", ".csv", ".xlsx")
-IMPORT_MAX_BYTES = 50 * 1024 * 1024
 IMPORT_FORMATS = [
     ("auto", _("Detect from the file")),
     ("ctgov", _("ClinicalTrials.gov API v2 JSON")),
@@ -579,10 +573,7 @@ IMPORT_FORMATS = [
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("JSON, JSON lines, XML, CSV or XLSX, at most 50 MB."),
-    )
+    file = forms.FileField(label=_("File"))
     format = forms.ChoiceField(label=_("Format"), choices=IMPORT_FORMATS, initial="auto")
     publish = forms.BooleanField(
         label=_("Publish what is created"),
@@ -593,6 +584,12 @@ class ImportForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "JSON, JSON lines, XML, CSV or XLSX, at most %(size)s."
+        ) % {"size": size(settings.IMPORT_WEB_MAX_BYTES)}
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
@@ -601,8 +598,11 @@ class ImportForm(forms.Form):
                 _("The file must end in one of %(extensions)s."),
                 params={"extensions": ", ".join(IMPORT_EXTENSIONS)},
             )
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        if upload.size > settings.IMPORT_WEB_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s."),
+                params={"size": size(settings.IMPORT_WEB_MAX_BYTES)},
+            )
         return upload
 
 
@@ -613,12 +613,13 @@ def upload_name(name: str) -> str:
     return f"{safe}.{suffix}"
 
 
+class ImportNoteForm(forms.Form):
+    """Which of a study's import notes a coordinator marks as checked."""
+
+    key = forms.RegexField(regex=re.compile(r"^[0-9a-f]{16}$"), widget=forms.HiddenInput)
+
+
 class ImportApplyForm(forms.Form):
-    upload = forms.RegexField(
-        regex=re.compile(
-            r"^[0-9a-f]{32}/[\w\-][\w.\-]{0,80}\.(json|jsonl|xml|csv|xlsx)$", re.ASCII
-        ),
-        widget=forms.HiddenInput,
-    )
-    format = forms.ChoiceField(choices=IMPORT_FORMATS, widget=forms.HiddenInput)
-    publish = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    """Apply a previewed upload: only the token the preview gave this session."""
+
+    token = forms.RegexField(regex=re.compile(r"^[A-Za-z0-9_-]{32}$"), widget=forms.HiddenInput)

@@ -252,6 +252,11 @@ class Study(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
     )
     review_comment = models.TextField(_("comment from the review"), blank=True)
+    # What an import could not understand, kept for a coordinator (never public): a list of
+    # {key, source, field, value, message} and, once handled, handled_at and handled_by.
+    import_notes = models.JSONField(_("to check after import"), default=list, blank=True)
+    # How many of them nobody has handled yet: the coordinators' attention list reads it.
+    import_notes_open = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -497,6 +502,17 @@ class Site(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    # What the study's editors describe of a site; recruitment status and enrolment are the
+    # site staff's (site_set_recruitment), public at once.
+    DETAIL_FIELDS = (
+        "principal_investigator",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "target_enrolment",
+        "start_date",
+    )
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -555,7 +571,12 @@ class ChangeStatus(models.TextChoices):
 
 
 class ChangeRequest(models.Model):
-    """A researcher's change to a published record, waiting for the coordinator."""
+    """A researcher's change to a published record, waiting for the coordinator.
+
+    `changes` holds the study's fields ({field: new value}) and, under the keys of the rows
+    they replace or add to, conditions, interventions and outcomes (the whole new list),
+    identifiers (those to add) and sites ({organisation id: {field: new value}}).
+    """
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="change_requests")
     proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

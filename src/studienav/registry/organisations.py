@@ -13,9 +13,9 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
-from studienav.core.errors import ValidationFailed
+from studienav.core.countries import UNKNOWN
 from studienav.core.models import Municipality, Organisation, OrganisationType, Region
-from studienav.core.places import fold, place_resolve
+from studienav.core.places import fold, place_resolve, place_suggestions
 from studienav.registry.schema import SiteRecord
 
 # Words that say what kind of place it is; dropped before comparing names.
@@ -44,6 +44,26 @@ def _guess_type(name: str) -> str:
     if any(w in folded for w in ("hospital", "sjukhus", "lasarett", "clinic", "klinik")):
         return OrganisationType.HOSPITAL
     return OrganisationType.OTHER
+
+
+def _review_note(record: SiteRecord, *, placed: bool) -> str:
+    """What the coordinator should check about an organisation an import had to create."""
+    if record.country == UNKNOWN:
+        if record.country_as_given:
+            return _("The country %(country)s could not be read.") % {
+                "country": repr(record.country_as_given)
+            }
+        return _("The source gave no country.")
+    if record.country == "SE" and not placed:
+        place = record.city or record.organisation
+        suggestions = place_suggestions(place)
+        if suggestions:
+            return _("Could not tell which region %(place)s is in; did you mean %(names)s?") % {
+                "place": repr(place),
+                "names": ", ".join(suggestions),
+            }
+        return _("Could not tell which region %(place)s is in.") % {"place": repr(place)}
+    return ""
 
 
 class OrganisationMatcher:
@@ -97,15 +117,14 @@ class OrganisationMatcher:
                     and organisation.region_id == region.pk
                 ):
                     return organisation, False
+                if (  # a town it could not place, as the same text placed nowhere last time
+                    region is None
+                    and organisation.region_id is None
+                    and _folded(organisation.city) == _folded(record.city)
+                ):
+                    return organisation, False
             elif _folded(organisation.city) == _folded(record.city):
                 return organisation, False
-        if record.country == "SE" and region is None:
-            raise ValidationFailed(
-                code="site_region_unknown",
-                field="city",
-                message=_("Cannot tell which region %(place)s is in; give the town or the region.")
-                % {"place": record.city or record.organisation},
-            )
         organisation = Organisation(
             name=record.organisation,
             type=_guess_type(record.organisation),
@@ -121,6 +140,7 @@ class OrganisationMatcher:
             if record.longitude is not None
             else (municipality.longitude if municipality else None),
             needs_review=True,
+            review_note=_review_note(record, placed=region is not None),
         )
         organisation.full_clean(validate_constraints=False)
         organisation.save()

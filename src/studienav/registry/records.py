@@ -3,11 +3,16 @@
 `record_apply` matches a record to an existing study on any shared identifier and brings the
 study up to date: fields present in the record overwrite, identifiers and sites are added
 (never duplicated, never removed), and a record that changes nothing leaves no trace.
+
+What an import could not understand of a record travels beside it as `ImportNote`s and is
+kept on the study (`Study.import_notes`, never public) for a coordinator to check.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +101,60 @@ class Outcome(enum.StrEnum):
 class ApplyResult:
     outcome: Outcome
     study: Study
+    # For an update: what changed, {field: (old, new)} as the exchange record has them.
+    changes: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImportNote:
+    """A part of a record an import could not understand: where, what it said, and why."""
+
+    field: str
+    value: str
+    message: str
+
+
+def _note_key(source: str, note: ImportNote) -> str:
+    """The same odd value in the same place from the same source is the same note."""
+    text = "\x00".join((source, note.field, note.value))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def notes_merged(
+    current: list[dict[str, Any]], notes: list[ImportNote], *, source: str
+) -> list[dict[str, Any]]:
+    """A study's notes after an import from `source`: those of other sources stay; of this
+    source only the ones it gives again stay (handled or not), and new ones are added. So a
+    re-import that now understands a field clears its note, and the same file changes none."""
+    earlier = {n.get("key"): n for n in current if n.get("source", "") == source}
+    merged = [n for n in current if n.get("source", "") != source]
+    seen: set[str] = set()
+    for note in notes:
+        key = _note_key(source, note)
+        if key in seen:
+            continue
+        seen.add(key)
+        merged.append(
+            earlier.get(key)
+            or {
+                "key": key,
+                "source": source,
+                "field": note.field,
+                "value": note.value,
+                "message": note.message,
+            }
+        )
+    return merged
+
+
+def notes_open(notes: list[dict[str, Any]]) -> int:
+    """How many of a study's notes nobody has handled yet."""
+    return sum(1 for note in notes if not note.get("handled_at"))
+
+
+def _notes_set(study: Study, notes: list[dict[str, Any]]) -> None:
+    study.import_notes = notes
+    study.import_notes_open = notes_open(notes)
 
 
 def region_codes() -> dict[int, str]:
@@ -293,7 +352,7 @@ def _existing_study(record: StudyRecord) -> Study | None:
         if i.scheme == IdentifierScheme.LOCAL and i.region
     ]
     if not keys and not local:
-        return None
+        return _existing_by_other_identifiers(record)
     query = Q()
     for scheme, value in keys:
         query |= Q(scheme=scheme, value=value)
@@ -318,6 +377,25 @@ def _existing_study(record: StudyRecord) -> Study | None:
     return studies.pop() if studies else None
 
 
+def _existing_by_other_identifiers(record: StudyRecord) -> Study | None:
+    """A record with only other registries' numbers (an unreadable NCT kept as one, a
+    sponsor's protocol number) is the one study that holds every one of them from the same
+    issuers: so a record kept with notes is found again on the next import, while a number
+    that many records share (a placeholder, a sponsor's programme) joins nothing."""
+    others = {(i.value, i.issuer) for i in record.identifiers if i.scheme == IdentifierScheme.OTHER}
+    if not others:
+        return None
+    query = Q()
+    for value, issuer in others:
+        query |= Q(value=value, issuer=issuer)
+    held: dict[Study, set[tuple[str, str]]] = {}
+    rows = StudyIdentifier.objects.filter(query, scheme=IdentifierScheme.OTHER)
+    for row in rows.select_related("study__merged_into")[:1000]:
+        held.setdefault(row.study.merged_into or row.study, set()).add((row.value, row.issuer))
+    holding_all = [study for study, values in held.items() if values == others]
+    return holding_all[0] if len(holding_all) == 1 else None
+
+
 def _lead_region(sites: list[Site]) -> Region | None:
     ours = set(node_regions().values_list("pk", flat=True))
     regions = [s.region for s in sites if s.region is not None]
@@ -338,6 +416,14 @@ def _comparable(record: StudyRecord) -> dict[str, Any]:
     data["sites"] = sorted(data["sites"], key=lambda s: (s["organisation"], s["city"]))
     data["identifiers"] = sorted(data["identifiers"], key=lambda i: (i["scheme"], i["value"]))
     return data
+
+
+def _differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: (before.get(name), value)
+        for name, value in after.items()
+        if before.get(name) != value
+    }
 
 
 def _site_identity(organisation: Any, regions: dict[int, str]) -> dict[str, Any]:
@@ -496,12 +582,18 @@ def record_apply(
     reason: str,
     publish: bool = False,
     matcher: OrganisationMatcher | None = None,
+    notes: list[ImportNote] | None = None,
 ) -> ApplyResult:
-    """Create or update the study a record describes; all of the record or none of it."""
+    """Create or update the study a record describes; all of the record or none of it.
+
+    `notes`: what the import could not understand of the record; they replace the study's
+    earlier notes from the same source (None leaves the notes as they are)."""
     matcher = matcher or OrganisationMatcher()
     mark = matcher.mark()
     try:
-        return _apply_one(record=record, by=by, reason=reason, publish=publish, matcher=matcher)
+        return _apply_one(
+            record=record, by=by, reason=reason, publish=publish, matcher=matcher, notes=notes
+        )
     except BaseException:
         matcher.forget_since(mark)  # organisations it created are rolled back with it
         raise
@@ -514,6 +606,7 @@ def _apply_one(
     reason: str,
     publish: bool,
     matcher: OrganisationMatcher,
+    notes: list[ImportNote] | None,
 ) -> ApplyResult:
     study = _existing_study(record)
     if study is None:
@@ -523,6 +616,7 @@ def _apply_one(
             created_by=by,
             status_confirmed_at=timezone.now(),
         )
+        _notes_set(study, notes_merged([], notes or [], source=record.source))
         _write(study, record, matcher)
         study.lead_region = _lead_region(list(study.sites.select_related("region")))
         if study.state in (StudyState.PUBLISHED, StudyState.COMPLETED):
@@ -533,7 +627,7 @@ def _apply_one(
             action="study.import_create",
             obj=study,
             reason=reason,
-            changes={"source": [None, record.source]},
+            changes=_created_changes(study),
             label=study.public_title[:200],
         )
         if study.is_public:
@@ -543,9 +637,30 @@ def _apply_one(
 
     existing = study_to_record(study)
     target = _merged(study, existing, record, matcher)
-    if _comparable(target) == _comparable(existing) and not (publish and not study.is_public):
-        return ApplyResult(Outcome.UNCHANGED, study)
+    changes = _differences(_comparable(existing), _comparable(target))
+    notes_before = list(study.import_notes)
+    notes_after = (
+        notes_before if notes is None else notes_merged(notes_before, notes, source=record.source)
+    )
+    notes_change: dict[str, Any] = {}
+    if notes_after != notes_before:
+        notes_change["import_notes"] = [notes_open(notes_before), notes_open(notes_after)]
+    if not changes and not (publish and not study.is_public):
+        if not notes_change:
+            return ApplyResult(Outcome.UNCHANGED, study)
+        _notes_set(study, notes_after)  # only the notes: nothing public changes
+        study.save(update_fields=["import_notes", "import_notes_open"])
+        audit_record(
+            actor=by,
+            action="study.import_update",
+            obj=study,
+            changes=notes_change,
+            reason=reason,
+            label=study.public_title[:200],
+        )
+        return ApplyResult(Outcome.UPDATED, study, _notes_difference(notes_change))
     before = public_snapshot(study)
+    _notes_set(study, notes_after)
     _write(study, target, matcher)
     if publish and study.state in (StudyState.DRAFT, StudyState.SUBMITTED, StudyState.RETURNED):
         study.state = StudyState.PUBLISHED
@@ -558,13 +673,30 @@ def _apply_one(
         obj=study,
         before=before,
         after=after,
+        changes=notes_change or None,
         reason=reason,
         label=study.public_title[:200],
     )
     if study.is_public:
         version_publish(study=study, by=by, reason=reason)
     search_index_study(study.pk)
-    return ApplyResult(Outcome.UPDATED, study)
+    return ApplyResult(Outcome.UPDATED, study, {**changes, **_notes_difference(notes_change)})
+
+
+def _notes_difference(change: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The change of the open notes' count, as `ApplyResult.changes` has it."""
+    if not change:
+        return {}
+    before, after = change["import_notes"]
+    return {"import_notes": (before, after)}
+
+
+def _created_changes(study: Study) -> dict[str, Any]:
+    """What the creation event records beyond the fields: the source, and notes if any."""
+    changes: dict[str, Any] = {"source": [None, study.source]}
+    if study.import_notes_open:
+        changes["import_notes"] = [0, study.import_notes_open]
+    return changes
 
 
 def identifier_owner(scheme: str, value: str, region: Region | None = None) -> Study | None:
@@ -601,13 +733,15 @@ def records_apply(
     publish: bool = False,
     matcher: OrganisationMatcher | None = None,
     prepared: list[Prepared | None] | None = None,
+    notes: list[list[ImportNote]] | None = None,
 ) -> list[ApplyResult | DomainError]:
     """Apply many records: new studies in bulk, the rest one by one; each all or nothing.
 
     Records whose identifiers no study holds (and no other record in the batch repeats) are
     created together in one transaction; if that fails, every record of the batch goes
     through `record_apply` on its own, so one bad record never takes others with it.
-    `prepared` may carry each record's `record_prepare` (computed here when missing).
+    `prepared` may carry each record's `record_prepare` (computed here when missing), and
+    `notes` each record's notes (as `record_apply` takes them).
     """
     matcher = matcher or OrganisationMatcher()
     results: list[ApplyResult | DomainError | None] = [None] * len(records)
@@ -630,6 +764,7 @@ def records_apply(
                 studies = _create_many(
                     [records[i] for i in fresh],
                     [prepared[i] if prepared else None for i in fresh],
+                    [notes[i] if notes else [] for i in fresh],
                     by=by,
                     reason=reason,
                     publish=publish,
@@ -644,7 +779,12 @@ def records_apply(
     for index in sorted(one_by_one):
         try:
             results[index] = record_apply(
-                record=records[index], by=by, reason=reason, publish=publish, matcher=matcher
+                record=records[index],
+                by=by,
+                reason=reason,
+                publish=publish,
+                matcher=matcher,
+                notes=notes[index] if notes else None,
             )
         except DomainError as error:
             results[index] = error
@@ -654,6 +794,7 @@ def records_apply(
 def _create_many(
     records: list[StudyRecord],
     prepared: list[Prepared | None],
+    notes: list[list[ImportNote]],
     *,
     by: User | None,
     reason: str,
@@ -668,7 +809,7 @@ def _create_many(
     readied = [p or record_prepare(r, known) for p, r in zip(prepared, records, strict=True)]
     studies: list[Study] = []
     study_sites: list[list[_NewSite]] = []
-    for record, ready in zip(records, readied, strict=True):
+    for record, ready, record_notes in zip(records, readied, notes, strict=True):
         study = Study(
             state=record.state or (StudyState.PUBLISHED if publish else StudyState.SUBMITTED),
             source=record.source,
@@ -677,6 +818,7 @@ def _create_many(
             updated_at=now,
             status_confirmed_at=now,
         )
+        _notes_set(study, notes_merged([], record_notes, source=record.source))
         for field in _SCALARS:
             setattr(study, field, _dump(getattr(record, field)))
         study.therapeutic_area = ready.therapeutic_area
@@ -779,7 +921,7 @@ def _create_many(
         action="study.import_create",
         objects=list(studies),
         reason=reason,
-        changes=[{"source": [None, s.source]} for s in studies],
+        changes=[_created_changes(s) for s in studies],
     )
     for study, sites in zip(studies, study_sites, strict=True):
         # The sites just written, as if prefetched, so the index reads them without queries

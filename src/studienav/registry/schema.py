@@ -93,6 +93,9 @@ class SiteRecord(_Record):
     city: Annotated[str, Field(max_length=100)] = ""
     postal_code: Annotated[str, Field(max_length=20)] = ""
     country: str = Field(default="SE", pattern=r"^[A-Z]{2}$")
+    # The country as the source wrote it when it could not be read (country is then ZZ): for
+    # the note on the organisation the import creates; never part of the record's data.
+    country_as_given: Annotated[str, Field(max_length=100, exclude=True)] = ""
     region: str | None = Field(default=None, pattern=r"^\d{2}$")
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)

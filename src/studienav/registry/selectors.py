@@ -110,6 +110,16 @@ def can_edit_directly(user: AnyUser, study: Study) -> bool:
     return not study.is_public and studies_editable_by(user).filter(pk=study.pk).exists()
 
 
+def can_propose_changes(user: AnyUser, study: Study, site: Site | None = None) -> bool:
+    """Editors of a published record propose changes for its coordinator to approve, and a
+    site's staff changes to the site's details; reviewers change it at once instead."""
+    if not study.is_public or can_review(user, study):
+        return False
+    if studies_editable_by(user).filter(pk=study.pk).exists():
+        return True
+    return site is not None and sites_manageable_by(user).filter(pk=site.pk).exists()
+
+
 def can_create_studies(user: AnyUser) -> bool:
     return has_role(
         user, Role.RESEARCHER, Role.NODE_COORDINATOR, Role.NODE_OFFICE, Role.ADMINISTRATOR
@@ -143,13 +153,16 @@ def review_queue(user: AnyUser) -> QuerySet[Study]:
 
 
 def studies_needing_attention(user: AnyUser) -> QuerySet[Study]:
-    """Public records whose status nobody has confirmed for six months."""
+    """Public records whose status nobody has confirmed for six months, and records with
+    parts an import could not understand that nobody has checked yet."""
     cutoff = timezone.now() - timedelta(days=STATUS_CHECK_DAYS)
+    unconfirmed = Q(state__in=PUBLIC_STATES) & (
+        Q(status_confirmed_at__lt=cutoff) | Q(status_confirmed_at__isnull=True)
+    )
     return (
         studies_coordinated_by(user)
-        .filter(state__in=PUBLIC_STATES)
-        .filter(Q(status_confirmed_at__lt=cutoff) | Q(status_confirmed_at__isnull=True))
-        .order_by("status_confirmed_at")
+        .filter(unconfirmed | Q(import_notes_open__gt=0))
+        .order_by("-import_notes_open", "status_confirmed_at")
     )
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
@@ -26,9 +24,11 @@ from studienav.core.models import Organisation, Role, User
 from studienav.core.selectors import is_node_office, organisations_search
 from studienav.registry import forms as f
 from studienav.registry import services
+from studienav.registry.import_uploads import upload_discard, upload_find, upload_keep
 from studienav.registry.models import ChangeRequest, Merge, Site, Study, StudyState
 from studienav.registry.selectors import (
     can_edit_directly,
+    can_propose_changes,
     can_review,
     pending_change,
     review_queue,
@@ -67,6 +67,13 @@ def _staff_studies(user: User) -> QuerySet[Study]:
         | Q(pk__in=studies_coordinated_by(user).values("pk"))
         | Q(pk__in=sites_manageable_by(user).values("study"))
     )
+
+
+def _changed_message(result: object, done: str) -> str:
+    """What the person reads after a change: done at once, or waiting for approval."""
+    if isinstance(result, ChangeRequest):
+        return _("Your change waits for approval by the node coordinator.")
+    return done
 
 
 def _form_error(form: forms.BaseForm, error: DomainError) -> None:
@@ -118,19 +125,23 @@ ROW_SETS: dict[str, tuple[Any, tuple[str, ...], Any]] = {
     "conditions": (
         f.ConditionFormSet,
         ("name", "icd10"),
-        lambda study, by, rows: services.study_set_conditions(study=study, by=by, conditions=rows),
+        lambda study, by, rows, reason: services.study_set_conditions(
+            study=study, by=by, conditions=rows, reason=reason
+        ),
     ),
     "interventions": (
         f.InterventionFormSet,
         ("type", "name", "description"),
-        lambda study, by, rows: services.study_set_interventions(
-            study=study, by=by, interventions=rows
+        lambda study, by, rows, reason: services.study_set_interventions(
+            study=study, by=by, interventions=rows, reason=reason
         ),
     ),
     "outcomes": (
         f.OutcomeFormSet,
         ("kind", "measure", "time_frame"),
-        lambda study, by, rows: services.study_set_outcomes(study=study, by=by, outcomes=rows),
+        lambda study, by, rows, reason: services.study_set_outcomes(
+            study=study, by=by, outcomes=rows, reason=reason
+        ),
     ),
 }
 
@@ -145,8 +156,12 @@ def _formsets(request: HttpRequest, study: Study | None) -> dict[str, forms.Base
     return formsets
 
 
-def _save_rows(study: Study, by: User, formsets: dict[str, forms.BaseFormSet[Any]]) -> None:
-    """Save each set of rows that changed; unchanged ones leave no version or audit event."""
+def _save_rows(
+    study: Study, by: User, formsets: dict[str, forms.BaseFormSet[Any]], reason: str = ""
+) -> bool:
+    """Save each set of rows that changed; unchanged ones leave no version or audit event.
+    True when a change waits for approval."""
+    waits = False
     for name, (_formset_class, columns, save) in ROW_SETS.items():
         key = "measure" if name == "outcomes" else "name"
         rows = [
@@ -157,7 +172,8 @@ def _save_rows(study: Study, by: User, formsets: dict[str, forms.BaseFormSet[Any
             tuple(getattr(row, column) for column in columns) for row in getattr(study, name).all()
         ]
         if rows != current:
-            save(study, by, rows)
+            waits = isinstance(save(study, by, rows, reason), ChangeRequest) or waits
+    return waits
 
 
 def _all_valid(formsets: dict[str, forms.BaseFormSet[Any]]) -> bool:
@@ -210,22 +226,20 @@ def study_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     study = get_object_or_404(studies_editable_by(user), pk=pk)
     form = f.StudyForm(request.POST or None, instance=Study.objects.get(pk=pk))
-    # Conditions, interventions and outcomes of a published record change only through a reviewer.
-    children = can_edit_directly(user, study)
     formsets = _formsets(request, study)
-    valid = form.is_valid() & (not children or _all_valid(formsets))
+    valid = form.is_valid() & _all_valid(formsets)
     if request.method == "POST" and valid:
+        reason = form.cleaned_data["reason"]
         try:
             with transaction.atomic():
                 result = services.study_update(
-                    study=study, by=user, data=form.study_data(), reason=form.cleaned_data["reason"]
+                    study=study, by=user, data=form.study_data(), reason=reason
                 )
-                if children:
-                    _save_rows(study, user, formsets)
+                rows_wait = _save_rows(study, user, formsets, reason)
         except DomainError as error:
             _form_error(form, error)
         else:
-            if isinstance(result, ChangeRequest):
+            if isinstance(result, ChangeRequest) or rows_wait:
                 messages.success(
                     request, _("Your change waits for approval by the node coordinator.")
                 )
@@ -236,9 +250,10 @@ def study_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "study": study,
         **formsets,
-        "children": children,
+        "children": True,
+        "waits": can_propose_changes(user, study),
         "pending": pending_change(study),
-        "error_forms": _with_errors(form, *(formsets.values() if children else ())),
+        "error_forms": _with_errors(form, *formsets.values()),
     }
     return render(
         request,
@@ -280,6 +295,7 @@ def _study_page(
         "merges": Merge.objects.filter(kept=study).select_related("duplicate"),
         "versions": study.versions.count(),
         "record": record,
+        "import_notes": [n for n in study.import_notes if not n.get("handled_at")],
         **forms_,
     }
     return render(request, "registry/study_detail.html", context, status=status)
@@ -317,6 +333,11 @@ def _action_confirm(study: Study, by: User, data: dict[str, Any]) -> str:
     return _("The status is confirmed as current.")
 
 
+def _action_resolve_note(study: Study, by: User, data: dict[str, Any]) -> str:
+    services.study_import_note_resolve(study=study, key=data["key"], by=by)
+    return _("The note is marked as checked.")
+
+
 def _pending_or_404(study: Study) -> ChangeRequest:
     change = pending_change(study)
     if change is None:
@@ -343,6 +364,7 @@ ACTIONS: dict[str, tuple[type[forms.Form], str, Any]] = {
     "confirm": (forms.Form, "confirm_form", _action_confirm),
     "approve": (f.ReasonForm, "approve_form", _action_approve),
     "reject": (f.RequiredReasonForm, "reject_form", _action_reject),
+    "resolve_note": (f.ImportNoteForm, "resolve_note_form", _action_resolve_note),
 }
 
 
@@ -373,13 +395,13 @@ def identifier_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = f.IdentifierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.identifier_add(study=study, by=user, **form.cleaned_data)
+            result = services.identifier_add(study=study, by=user, **form.cleaned_data)
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("The identifier is added."))
+            messages.success(request, _changed_message(result, _("The identifier is added.")))
             return redirect(study)
-    context = {"form": form, "study": study}
+    context = {"form": form, "study": study, "waits": can_propose_changes(user, study)}
     return render(
         request, "registry/identifier_form.html", context, status=422 if form.errors else 200
     )
@@ -403,18 +425,18 @@ def site_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, _("Choose an organisation from the search results."))
         else:
             try:
-                services.site_add(
+                result = services.site_add(
                     study=study, by=user, organisation=organisation, **form.site_data()
                 )
             except DomainError as error:
                 _form_error(form, error)
             else:
-                messages.success(
-                    request, _("The site at %(name)s is added.") % {"name": organisation}
-                )
+                added = _("The site at %(name)s is added.") % {"name": organisation}
+                messages.success(request, _changed_message(result, added))
                 return redirect(study)
     context = {
         "study": study,
+        "waits": can_propose_changes(user, study),
         "search": search,
         "results": results,
         "form": form,
@@ -441,18 +463,23 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(
         sites_manageable_by(user).select_related("study", "organisation"), pk=pk
     )
+    waits = can_propose_changes(user, site.study, site)
+    if not (waits or can_edit_directly(user, site.study)):
+        raise Forbidden  # site staff of an unpublished record: recruitment only
     form = f.SiteEditForm(request.POST or None, instance=Site.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.site_update(
+            result = services.site_update(
                 site=site, by=user, reason=form.cleaned_data["reason"], **form.site_data()
             )
+        except PermissionDenied as error:
+            raise Forbidden(error.message) from error
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("The site is saved."))
+            messages.success(request, _changed_message(result, _("The site is saved.")))
             return redirect(site.study)
-    context = {"form": form, "site": site}
+    context = {"form": form, "site": site, "waits": waits}
     return render(request, "registry/site_form.html", context, status=422 if form.errors else 200)
 
 
@@ -517,41 +544,87 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/queue.html", context)
 
 
-def _imports_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _report_lines(report: Any, path: Path) -> list[str]:
-    """The rejected records' lines, naming the uploaded file, never the server's path."""
-    lines = getattr(report, "errors", None) or getattr(report, "lines", None) or []
-    return [str(line).replace(str(path), path.name) for line in lines]
+    """The report's lines, naming the uploaded file, never the server's path."""
+    return [str(line).replace(str(path), path.name) for line in report.lines]
+
+
+def _shown(value: Any, name: str) -> str:
+    shown = _display(name, value)
+    return shown if len(shown) <= 80 else shown[:79].rstrip() + "…"
+
+
+def _preview_rows(report: Any, path: Path) -> list[dict[str, Any]]:
+    """Each record of a dry run: number, title, identifiers, outcome, and what it changes."""
+    rows = []
+    for item in report.records or []:
+        changes = [
+            (
+                _("Notes to check after import") if name == "import_notes" else _label(name),
+                _shown(old, name),
+                _shown(new, name),
+            )
+            for name, (old, new) in item.changes.items()
+        ]
+        rows.append(
+            {
+                "number": item.number,
+                "title": item.title,
+                "identifiers": item.identifiers,
+                "outcome": item.outcome,
+                "errors": [(name, str(m).replace(str(path), path.name)) for name, m in item.errors],
+                "notes": item.notes,
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+def _import_context(report: Any, path: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "form": f.ImportForm(),
+        "available": True,
+        "report": report,
+        "file_name": path.name,
+        "file_error": report.file_error.replace(str(path), path.name),
+        "lines": _report_lines(report, path),
+        **extra,
+    }
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.NODE_OFFICE)
 def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a file and see, before anything is written, what each record would do."""
     importers = _optional_module("studienav.registry.importers")
     form = f.ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "available": importers is not None}
     if request.method == "POST" and importers is not None and form.is_valid():
-        upload = form.cleaned_data["file"]
-        # Kept under its own name (the audit reason) in a folder no one can guess.
-        stored = f"{uuid.uuid4().hex}/{f.upload_name(upload.name)}"
-        path = _imports_dir() / stored
-        path.parent.mkdir()
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        options = {"format": form.cleaned_data["format"], "publish": form.cleaned_data["publish"]}
-        report = importers.import_file(path=path, dry_run=True, by=_user(request), **options)
-        context.update(
-            report=report,
-            lines=_report_lines(report, path),
-            apply_form=f.ImportApplyForm(initial={"upload": stored, **options}),
-            file_name=path.name,
+        data = form.cleaned_data
+        kept = upload_keep(
+            chunks=data["file"].chunks(),
+            name=f.upload_name(data["file"].name),
+            format=data["format"],
+            publish=data["publish"],
+            session=request.session,
         )
+        report = importers.import_file(
+            path=kept.path,
+            format=kept.format,
+            publish=kept.publish,
+            dry_run=True,
+            detail=True,
+            by=_user(request),
+            web=True,
+        )
+        context = _import_context(report, kept.path, form=form)
+        if report.file_error:  # nothing to apply: one plain message, the upload gone
+            upload_discard(token=kept.token, session=request.session)
+        else:
+            context.update(
+                rows=_preview_rows(report, kept.path),
+                apply_form=f.ImportApplyForm(initial={"token": kept.token}),
+            )
     status = 422 if form.errors else 200
     return render(request, "registry/import.html", context, status=status)
 
@@ -559,29 +632,24 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.NODE_OFFICE)
 def import_apply(request: HttpRequest) -> HttpResponse:
+    """Apply the upload previewed in this session (named by its token alone)."""
     importers = _optional_module("studienav.registry.importers")
     form = f.ImportApplyForm(request.POST)
-    if importers is None or not form.is_valid():
-        context = {"form": f.ImportForm(), "available": importers is not None, "apply_error": True}
-        return render(request, "registry/import.html", context, status=422)
-    path = _imports_dir() / form.cleaned_data["upload"]
-    if not path.is_file():
-        raise Http404
-    data = form.cleaned_data
-    report = importers.import_file(
-        path=path, format=data["format"], publish=data["publish"], by=_user(request)
+    kept = (
+        upload_find(token=form.cleaned_data["token"], session=request.session)
+        if form.is_valid()
+        else None
     )
-    path.unlink(missing_ok=True)
-    path.parent.rmdir()
-    context = {
-        "form": f.ImportForm(),
-        "available": True,
-        "report": report,
-        "lines": _report_lines(report, path),
-        "applied": True,
-        "file_name": path.name,
-    }
-    return render(request, "registry/import.html", context)
+    if importers is None or kept is None:
+        context = {"form": f.ImportForm(), "available": importers is not None, "apply_error": True}
+        return render(request, "registry/import.html", context, status=404)
+    try:
+        report = importers.import_file(
+            path=kept.path, format=kept.format, publish=kept.publish, by=_user(request), web=True
+        )
+    finally:
+        upload_discard(token=kept.token, session=request.session)
+    return render(request, "registry/import.html", _import_context(report, kept.path, applied=True))
 
 
 TEMPLATE_TYPES = {

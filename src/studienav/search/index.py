@@ -10,12 +10,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from studienav.core.bulk import ids_subquery, planner_statistics_refresh, rows_insert
-from studienav.participation.matching import study_condition_keys
 from studienav.registry.icd10 import icd10_name
 from studienav.registry.models import RECRUITING_STATUSES, SiteStatus, Study
 from studienav.registry.schema import StudyRecord
 from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import search_changed
+from studienav.search.conditions import study_condition_keys
 from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
 from studienav.search.text import fold, icd10_token
 

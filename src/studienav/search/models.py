@@ -4,8 +4,8 @@ Written only by `studienav.search.index`. On SQLite FTS5 trigram tables index th
 (`search_fts`, rowid = study id, over `document`) and the places (`search_places`); on
 PostgreSQL pg_trgm GIN indexes and a tsvector column (Swedish and English configurations) on
 `search_searchtext` are added by the migrations.
-`SearchCondition` holds the keys that matching people to studies looks up
-(`studienav.participation.matching`).
+`SearchCondition` holds the keys (`studienav.search.conditions`) that matching people to
+studies looks up.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class SearchSite(models.Model):
 class SearchCondition(models.Model):
     """One key a study's condition or keyword stands for: what matching looks people up by.
 
-    Keys are folded text with a one-letter kind in front (see `participation.matching`), so a
+    Keys are folded text with a one-letter kind in front (see `search.conditions`), so a
     prefix is a range of the (key, entry) index; PostgreSQL compares them bytewise ("C").
     The entry's recruitment, ages and sex are repeated here (written with the entry, always
     together) and kept in the index, so finding the studies that have a key and admit a

@@ -1,13 +1,17 @@
-"""The one search over published studies behind the portal, the JSON API and FHIR.
+"""The one search over published studies behind the portal, the JSON API and FHIR: the query.
 
-`study_search(SearchParams)` matches text through `studienav.search.text` (the same LIKE
+`study_search(SearchParams)` finds the studies a query's identifiers name (`registry.
+identifiers`), matches its other words through `studienav.search.text` (the same LIKE
 patterns on both databases), filters on the index's facet fields, ranks by relevance with
-recruiting studies first on ties, counts facets with GROUP BY and pages with a signed keyset
-cursor, so paging stays stable while studies are added or changed.
+recruiting studies first on ties, counts facets (`studienav.search.facets`) and pages with a
+signed keyset cursor (`studienav.search.params`), so paging stays stable while studies are
+added or changed, or with an offset for the portal's numbered pages. An answer is kept until
+the index changes (`studienav.search.answers`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -16,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core import signing
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import (
@@ -31,45 +34,49 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.fields import IntegerField
-from django.http import QueryDict
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from studienav.core.bulk import ids_subquery
 from studienav.core.errors import ValidationFailed
-from studienav.core.models import Organisation, Region
-from studienav.core.places import fold as fold_place
-from studienav.registry.models import (
-    CareSetting,
-    OverallStatus,
-    Phase,
-    Sex,
-    SponsorType,
-    Study,
-    StudyType,
-    TherapeuticArea,
-)
+from studienav.core.models import Region
+from studienav.registry.identifiers import IdentifierLookup, identifiers_named
+from studienav.registry.models import Sex, Study, StudyIdentifier
 from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import answer_get, answer_keep, answer_key, answers_kept_seconds
+from studienav.search.facets import (
+    CARE_FIELDS,
+    FacetRow,
+    Names,
+    facet_counts,
+    facet_names,
+    facet_value_labels,
+    facets_labelled,
+)
 from studienav.search.index import STATUS_TAGS, region_tag
 from studienav.search.models import SearchEntry, SearchSite, SearchText
+from studienav.search.params import (
+    DEFAULT_RADIUS_KM,
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    SORTS,
+    SearchParams,
+    cursor_decode,
+    cursor_encode,
+)
 from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
-from studienav.search.text import Term, query_terms
+from studienav.search.text import MAX_PATTERNS, Term, patterns_counted, query_terms
 
-SORTS = ("relevance", "updated", "distance", "start", "title")
-MAX_LIMIT = 1000
-DEFAULT_LIMIT = 50
-DEFAULT_RADIUS_KM = 100.0
-MAX_RADIUS_KM = 2000.0
-MAX_QUERY_LENGTH = 500
-_CURSOR_SALT = "studienav.search.cursor"
-_CARE_FIELDS = {
-    CareSetting.HOSPITAL.value: "in_hospital_care",
-    CareSetting.PRIMARY_CARE.value: "in_primary_care",
-    CareSetting.DENTAL_CARE.value: "in_dental_care",
-}
+# What other apps import from here: the search, and the parameters and labels it takes.
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "SORTS",
+    "SearchParams",
+    "SearchResult",
+    "facet_value_labels",
+    "site_distances",
+    "study_search",
+]
+
 # Points a term earns by where it matches: in a title, elsewhere, or only with a typo.
 _TITLE_POINTS, _TEXT_POINTS, _TYPO_POINTS = 3, 2, 1
 
@@ -85,250 +92,41 @@ class _Like(Lookup):
         return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
+class _RegexChecked(Lookup):
+    """PostgreSQL: `field ~ pattern` that the trigram index is not asked about, for a regular
+    expression that only checks the rows another condition's index scan found."""
+
+    lookup_name = "regex_checked"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"({lhs} || '') ~ {rhs}", [*lhs_params, *rhs_params]
+
+
 for _model, _name in ((SearchEntry, "title"), (SearchText, "document"), (SearchText, "conditions")):
     _field = _model._meta.get_field(_name)
     assert isinstance(_field, models.Field)
     _field.register_lookup(_Like)
-
-
-@dataclass
-class SearchParams:
-    """What a search asks for; every list is OR within itself and AND with the others."""
-
-    q: str = ""
-    conditions: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    sites: list[int] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    phases: list[str] = field(default_factory=list)
-    study_types: list[str] = field(default_factory=list)
-    sponsor_types: list[str] = field(default_factory=list)
-    care_settings: list[str] = field(default_factory=list)
-    therapeutic_areas: list[str] = field(default_factory=list)
-    age: int | None = None
-    sex: str | None = None
-    healthy_volunteers: bool | None = None
-    near: str = ""
-    radius_km: float | None = None
-    updated_since: dt.datetime | None = None
-    sort: str = "relevance"
-    limit: int = DEFAULT_LIMIT
-    cursor: str | None = None
-    facets: bool = False
-
-    @classmethod
-    def from_query(cls, query: QueryDict) -> SearchParams:
-        """Parse a query string; raises ValidationFailed naming the parameter and valid values."""
-        q = query.get("q", "").strip()
-        if len(q) > MAX_QUERY_LENGTH:
-            raise ValidationFailed(
-                code="too_long",
-                field="q",
-                message=_("Search for at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
-            )
-        near = query.get("near", "").strip()
-        if near and near_resolve(near) is None:
-            raise ValidationFailed(
-                code="unknown_place",
-                field="near",
-                message=_(
-                    "We do not know the place %(value)s. Give a municipality or locality "
-                    "(Gävle), a postcode (751 85 or 751) or coordinates (59.86,17.64)."
-                )
-                % {"value": near[:60]},
-            )
-        sort = query.get("sort") or "relevance"
-        _choices([sort], list(SORTS), "sort")
-        if sort == "distance" and not near:
-            raise ValidationFailed(
-                code="distance_needs_near",
-                field="sort",
-                message=_("Sorting by distance needs a place: give near as well."),
-            )
-        sex = query.get("sex", "")
-        params = cls(
-            q=q,
-            conditions=[c.strip() for c in query.getlist("condition") if c.strip()][:20],
-            regions=_regions(query.getlist("region")),
-            sites=[n for v in query.getlist("site") if (n := _int(v, "site", 1, 2**62))],
-            statuses=_choices(query.getlist("status"), list(OverallStatus.values), "status"),
-            phases=_choices(query.getlist("phase"), list(Phase.values), "phase"),
-            study_types=_choices(query.getlist("study_type"), list(StudyType.values), "study_type"),
-            sponsor_types=_choices(
-                query.getlist("sponsor_type"), list(SponsorType.values), "sponsor_type"
-            ),
-            care_settings=_choices(
-                query.getlist("care_setting"), list(CareSetting.values), "care_setting"
-            ),
-            therapeutic_areas=_choices(
-                query.getlist("therapeutic_area"), list(TherapeuticArea.values), "therapeutic_area"
-            ),
-            age=_int(query.get("age"), "age", 0, 120),
-            sex=_choices([sex], list(Sex.values), "sex")[0] if sex else None,
-            healthy_volunteers=_bool(query.get("healthy_volunteers"), "healthy_volunteers"),
-            near=near,
-            radius_km=_radius(query.get("radius_km", "")),
-            updated_since=_moment(query.get("updated_since", "")),
-            sort=sort,
-            limit=_int(query.get("limit"), "limit", 1, MAX_LIMIT) or DEFAULT_LIMIT,
-            cursor=query.get("cursor") or None,
-            facets=bool(_bool(query.get("facets"), "facets")),
-        )
-        if params.cursor:
-            _cursor_decode(params.cursor, params.sort)
-        return params
+for _name in ("document", "places", "conditions"):
+    _field = SearchText._meta.get_field(_name)
+    assert isinstance(_field, models.Field)
+    _field.register_lookup(_RegexChecked)
 
 
 @dataclass
 class SearchResult:
+    """One page of a search: its studies, how many match in all, and the facets when asked."""
+
     studies: list[Study]
     total: int
-    facets: dict[str, list[tuple[str, str, int]]]
+    # (value, label, count) per value of each facet (`studienav.search.facets`).
+    facets: dict[str, list[FacetRow]]
     next_cursor: str | None
     # Study id -> kilometres to its nearest recruiting site, when `near` gave a point.
     distances: dict[int, float] = field(default_factory=dict)
     # A word of the query matched no study as written, and is matched with one typo instead.
     spelled_alike: bool = False
-
-
-# ---------------------------------------------------------------- parsing
-
-
-def _valid_values(allowed: list[str]) -> str:
-    return ", ".join(allowed)
-
-
-def _choices(values: list[str], allowed: list[str], name: str) -> list[str]:
-    for value in values:
-        if value not in allowed:
-            raise ValidationFailed(
-                code="invalid_choice",
-                field=name,
-                message=_("%(value)s is not a valid %(name)s. Valid values: %(valid)s.")
-                % {"value": value[:40], "name": name, "valid": _valid_values(allowed)},
-                valid=allowed,
-            )
-    return list(dict.fromkeys(values))
-
-
-def _regions(values: list[str]) -> list[str]:
-    """Two-digit codes, or names (`Uppsala`, `Region Örebro län`), as codes."""
-    if not values:
-        return []
-    regions = list(Region.objects.all())
-    by_name: dict[str, str] = {}
-    for region in regions:
-        by_name[region.code] = region.code
-        for name in (region.name, region.short_name, region.name_en):
-            by_name[fold_place(name)] = region.code
-            words = [w for w in name.split() if fold_place(w) not in {"region", "lan", "county"}]
-            by_name[fold_place(" ".join(words))] = region.code
-    codes: list[str] = []
-    for value in values:
-        code = by_name.get(value.strip()) or by_name.get(fold_place(value))
-        if code is None:
-            allowed = [f"{r.code} ({r.short_name})" for r in regions]
-            raise ValidationFailed(
-                code="invalid_choice",
-                field="region",
-                message=_("%(value)s is not a valid %(name)s. Valid values: %(valid)s.")
-                % {"value": value[:40], "name": "region", "valid": _valid_values(allowed)},
-                valid=[r.code for r in regions],
-            )
-        codes.append(code)
-    return list(dict.fromkeys(codes))
-
-
-def _int(value: str | None, name: str, low: int, high: int) -> int | None:
-    if value is None or value.strip() == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        raise ValidationFailed(
-            code="out_of_range",
-            field=name,
-            message=_("%(name)s must be a whole number from %(low)s to %(high)s.")
-            % {"name": name, "low": low, "high": high},
-        )
-    return number
-
-
-def _bool(value: str | None, name: str) -> bool | None:
-    if value is None or value == "":
-        return None
-    if value.lower() in ("true", "1", "yes", "on"):
-        return True
-    if value.lower() in ("false", "0", "no", "off"):
-        return False
-    raise ValidationFailed(
-        code="invalid_boolean",
-        field=name,
-        message=_("%(name)s must be true or false.") % {"name": name},
-    )
-
-
-def _radius(text: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        radius = float(text)
-    except ValueError:
-        radius = -1.0
-    if math.isnan(radius) or not 0 < radius <= MAX_RADIUS_KM:
-        raise ValidationFailed(
-            code="out_of_range",
-            field="radius_km",
-            message=_("radius_km must be a distance in kilometres above 0 and at most %(max)s.")
-            % {"max": int(MAX_RADIUS_KM)},
-        )
-    return radius
-
-
-def _moment(text: str) -> dt.datetime | None:
-    if not text.strip():
-        return None
-    try:
-        moment = parse_datetime(text)
-        if moment is None and (day := parse_date(text)) is not None:
-            moment = dt.datetime.combine(day, dt.time())
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise ValidationFailed(
-            code="invalid_date",
-            field="updated_since",
-            message=_(
-                "updated_since must be a date (2024-05-01) or a date and time (2024-05-01T12:00Z)."
-            ),
-        )
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
-# ---------------------------------------------------------------- cursor
-
-
-def _cursor_encode(sort: str, key: list[Any]) -> str:
-    return signing.dumps({"s": sort, "k": key}, salt=_CURSOR_SALT, compress=True)
-
-
-def _cursor_decode(cursor: str, sort: str) -> list[Any]:
-    try:
-        data = signing.loads(cursor, salt=_CURSOR_SALT)
-        if isinstance(data, dict) and data.get("s") == sort and isinstance(data.get("k"), list):
-            return list(data["k"])
-    except (signing.BadSignature, ValueError, TypeError):
-        pass
-    raise ValidationFailed(
-        code="invalid_cursor",
-        field="cursor",
-        message=_(
-            "The cursor is not one this search gave out for this sort order; "
-            "start again without it."
-        ),
-    )
 
 
 # ---------------------------------------------------------------- matching
@@ -400,10 +198,13 @@ def _fts_tags(params: SearchParams) -> str:
     return " AND ".join(f"{{tags}} : ({part})" for part in parts)
 
 
-def _matching(patterns: tuple[str, ...], column: str, tags: str = "") -> RawSQL:
+def _matching(
+    patterns: tuple[str, ...], column: str, tags: str = "", guard: tuple[str, ...] = ()
+) -> RawSQL:
     """Ids of entries whose text (`document`, with the places) or conditions match any
     pattern, as a subquery (never a list of ids). On SQLite `tags` (`_fts_tags`) narrows the
-    text's matches; the places' matches are narrowed only by the filters on the entries."""
+    text's matches; the places' matches are narrowed only by the filters on the entries. On
+    PostgreSQL a `guard` (`text.typo_guard`) is what the index is asked for instead."""
     if connection.vendor == "sqlite":
         sql, params = _fts_rowids(patterns, places=column == "document", tags=tags)
         if column == "document":
@@ -417,13 +218,23 @@ def _matching(patterns: tuple[str, ...], column: str, tags: str = "") -> RawSQL:
         return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
     # PostgreSQL: one regular expression for all the patterns, which the trigram index
     # answers in one scan; for many ORed LIKEs the planner reads every document instead.
-    found = Q(**{f"{column}__regex": _patterns_regex(patterns)})
+    found = _regex(column, patterns, guard)
     if column == "document":
         places = tuple(at_word_start(pattern) for pattern in patterns)
-        found |= Q(places__regex=_patterns_regex(places))
+        found |= _regex("places", places, guard)
     query = SearchText.objects.filter(found)
     inner, inner_params = query.values("entry_id").query.sql_with_params()
     return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
+
+
+def _regex(column: str, patterns: tuple[str, ...], guard: tuple[str, ...]) -> Q:
+    """PostgreSQL: the column matches any pattern; with a guard, the trigram index finds the
+    guard's matches and the patterns only check those."""
+    if not guard:
+        return Q(**{f"{column}__regex": _patterns_regex(patterns)})
+    return Q(**{f"{column}__regex": _patterns_regex(guard)}) & Q(
+        **{f"{column}__regex_checked": _patterns_regex(patterns)}
+    )
 
 
 def _like_regex(pattern: str) -> str:
@@ -470,6 +281,10 @@ class _Matched:
     def patterns(self) -> tuple[str, ...]:
         return self.term.exact if self.exact else self.term.typos
 
+    @property
+    def guard(self) -> tuple[str, ...]:
+        return () if self.exact else self.term.typo_guard
+
 
 def _decided(terms: list[Term], column: str) -> list[_Matched]:
     return [
@@ -482,7 +297,9 @@ def _text_filter(
 ) -> QuerySet[SearchEntry]:
     """Entries matching every term."""
     for item in matched:
-        entries = entries.filter(study_id__in=_matching(item.patterns, "document", tags))
+        entries = entries.filter(
+            study_id__in=_matching(item.patterns, "document", tags, item.guard)
+        )
     return entries
 
 
@@ -513,19 +330,95 @@ def _score(matched: list[_Matched]) -> Any:
     return total
 
 
+# ---------------------------------------------------------------- identifiers and filters
+
+
+def _identified(q: str) -> tuple[list[int], str]:
+    """The public studies holding an identifier the query names, and the query's other words
+    (all of them when it names none that a public study holds): an identifier is found as
+    the registry keeps it, not as text, which no index holds."""
+    named = identifiers_named(q)
+    if not named:
+        return [], q
+    lookups = [lookup for item in named for lookup in item.lookups]
+    held: dict[tuple[str, str], set[int]] = {}
+    for scheme, value, study_id in _holders(lookups).values_list("scheme", "value", "study_id"):
+        held.setdefault((scheme, value), set()).add(study_id)
+    found: set[int] = set()
+    taken: set[int] = set()
+    for item in named:  # the most certain first; a word names one identifier at most
+        words = set(range(item.start, item.stop))
+        studies = {
+            pk
+            for lookup in item.lookups
+            for value in lookup.spellings()
+            for pk in held.get((lookup.scheme, value), ())
+        }
+        if studies and not words & taken:
+            found |= studies
+            taken |= words
+    rest = " ".join(word for position, word in enumerate(q.split()) if position not in taken)
+    return sorted(found), rest
+
+
+def _holders(lookups: list[IdentifierLookup]) -> QuerySet[StudyIdentifier]:
+    """The identifiers of public studies that any lookup finds (each value by the index)."""
+    wanted = Q()
+    for lookup in lookups:
+        wanted |= Q(scheme=lookup.scheme, value__in=lookup.spellings())
+    if not wanted:
+        return StudyIdentifier.objects.none()
+    return StudyIdentifier.objects.filter(wanted, study__search_entry__isnull=False)
+
+
+def _named(entries: QuerySet[SearchEntry], params: SearchParams) -> QuerySet[SearchEntry]:
+    """Entries of the studies with an id or an identifier in the parameters (either)."""
+    named = Q(study_id__in=params.study_ids)
+    if params.identifiers:
+        named |= Q(study_id__in=_holders(params.identifiers).values("study_id"))
+    return entries.filter(named)
+
+
+def _in_titles(
+    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: str
+) -> QuerySet[SearchEntry]:
+    """Entries with every term in a title: the text index finds them in the documents (which
+    hold the titles), the titles decide."""
+    entries = _text_filter(entries, matched, tags)
+    for item in matched:
+        entries = entries.filter(_any("title", item.patterns))
+    return entries
+
+
 def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matched]]:
     """The matching entries (a query, nothing fetched yet) and how each text term matched."""
     entries = SearchEntry.objects.all()
-    matched = _decided(query_terms(params.q), "document")
+    identified, words = _identified(params.q) if params.q else ([], "")
+    if identified:
+        entries = entries.filter(study_id__in=identified)
+    if params.identifiers or params.study_ids:
+        entries = _named(entries, params)
+    tags = _fts_tags(params) if connection.vendor == "sqlite" else ""
+    # The query, the titles and the conditions share one budget of patterns, in that order.
+    terms = query_terms(words)
+    room = MAX_PATTERNS - patterns_counted(terms)
+    matched = _decided(terms, "document")
     if matched:
-        tags = _fts_tags(params) if connection.vendor == "sqlite" else ""
         entries = _text_filter(entries, matched, tags)
+    if params.title:
+        terms = query_terms(params.title, max_patterns=max(room, 0))
+        room -= patterns_counted(terms)
+        in_titles = _decided(terms, "document")
+        entries = _in_titles(entries, in_titles, tags) if in_titles else entries.none()
+        matched += in_titles
     if params.conditions:
         wanted = Q()
         for condition in params.conditions:
+            terms = query_terms(condition, max_patterns=max(room, 0))
+            room -= patterns_counted(terms)
             every = Q()
-            for item in _decided(query_terms(condition), "conditions"):
-                every &= Q(study_id__in=_matching(item.patterns, "conditions"))
+            for item in _decided(terms, "conditions"):
+                every &= Q(study_id__in=_matching(item.patterns, "conditions", guard=item.guard))
             # A condition without any searchable word matches nothing, as before.
             wanted |= every if every else Q(pk__in=[])
         entries = entries.filter(wanted)
@@ -554,7 +447,7 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
     if params.care_settings:
         care = Q()
         for setting in params.care_settings:
-            care |= Q(**{_CARE_FIELDS[setting]: True})
+            care |= Q(**{CARE_FIELDS[setting]: True})
         entries = entries.filter(care)
     if params.age is not None:
         entries = entries.filter(
@@ -618,8 +511,9 @@ def site_distances(study: Study, near: str) -> dict[int, float]:
 def _page_sql(
     entries: QuerySet[SearchEntry], params: SearchParams, matched: list[_Matched]
 ) -> tuple[list[int], str | None]:
-    """One page of ids in the sort order, and the cursor to the next page."""
-    key: list[Any] = _cursor_decode(params.cursor, params.sort) if params.cursor else []
+    """One page of ids in the sort order (after the cursor's row and the offset's rows), and
+    the cursor to the next page."""
+    key: list[Any] = cursor_decode(params.cursor, params.sort) if params.cursor else []
     if params.sort == "relevance":
         entries = entries.annotate(score=_score(matched))
         order: tuple[str, ...] = ("-score", "-is_recruiting", "-study_id")
@@ -650,13 +544,14 @@ def _page_sql(
         if key:
             entries = entries.filter(Q(title__gt=key[0]) | Q(title=key[0], study_id__gt=key[1]))
         fields = ("title", "study_id")
-    rows = list(entries.order_by(*order).values_list(*fields)[: params.limit + 1])
+    start = params.offset
+    rows = list(entries.order_by(*order).values_list(*fields)[start : start + params.limit + 1])
     ids = [row[-1] for row in rows[: params.limit]]
     next_cursor = None
     if len(rows) > params.limit:
         last_row = rows[params.limit - 1]
         values = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in last_row]
-        next_cursor = _cursor_encode(params.sort, values)
+        next_cursor = cursor_encode(params.sort, values)
     return ids, next_cursor
 
 
@@ -665,155 +560,15 @@ def _page_by_distance(
 ) -> tuple[list[int], str | None]:
     ordered = sorted(distances.items(), key=lambda item: (item[1], item[0]))
     if params.cursor:
-        distance, last = _cursor_decode(params.cursor, params.sort)
+        distance, last = cursor_decode(params.cursor, params.sort)
         ordered = [(i, d) for i, d in ordered if (d, i) > (distance, last)]
+    ordered = ordered[params.offset :]
     page = ordered[: params.limit]
     next_cursor = None
     if len(ordered) > params.limit:
         last_id, last_distance = page[-1]
-        next_cursor = _cursor_encode(params.sort, [last_distance, last_id])
+        next_cursor = cursor_encode(params.sort, [last_distance, last_id])
     return [i for i, _d in page], next_cursor
-
-
-# ---------------------------------------------------------------- facets
-
-
-def _labelled(rows: list[tuple[Any, int]], labels: dict[str, str]) -> list[tuple[str, str, int]]:
-    out = [(str(value), str(labels.get(str(value), value)), count) for value, count in rows]
-    return sorted(out, key=lambda row: (-row[2], row[1]))
-
-
-_PLAIN_FACETS: dict[str, Any] = {
-    "status": OverallStatus,
-    "phase": Phase,
-    "study_type": StudyType,
-    "sponsor_type": SponsorType,
-    "therapeutic_area": TherapeuticArea,
-    "sex": Sex,
-}
-_FLAG_FACETS: tuple[tuple[str, str, str], ...] = (
-    ("healthy_volunteers", "true", "healthy_volunteers"),
-    ("healthy_volunteers", "false", "NOT healthy_volunteers"),
-    *(("care_setting", value, column) for value, column in _CARE_FIELDS.items()),
-)
-_MAX_SITE_FACETS = 50
-
-
-def _facet_counts(entries: QuerySet[SearchEntry]) -> tuple[int, list[tuple[str, str, int]]]:
-    """The total and (facet, value, count) rows: the matching entries are found once and every
-    facet is a GROUP BY over them. PostgreSQL keeps them in a materialised CTE; SQLite
-    computes such a CTE again for each part of a UNION, so there they go to a temporary
-    table first (one search at 500,000 studies: 1.7 s down to a tenth)."""
-    columns = ["study_id", *_PLAIN_FACETS, "healthy_volunteers", *_CARE_FIELDS.values()]
-    try:
-        inner, params = entries.order_by().values_list(*columns).query.sql_with_params()
-    except EmptyResultSet:
-        return 0, []
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS temp.search_facet_m")
-            cursor.execute(f"CREATE TEMPORARY TABLE search_facet_m AS {inner}", params)
-            try:
-                return _facet_rows(cursor, "", "search_facet_m", [])
-            finally:
-                cursor.execute("DROP TABLE IF EXISTS temp.search_facet_m")
-    with connection.cursor() as cursor:
-        return _facet_rows(cursor, f"WITH m AS MATERIALIZED ({inner}) ", "m", list(params))
-
-
-def _facet_rows(
-    cursor: Any, prefix: str, m: str, params: list[Any]
-) -> tuple[int, list[tuple[str, str, int]]]:
-    # Column names and values below come from this module's constants, never from input.
-    parts = [f"SELECT 'total', '', COUNT(*) FROM {m}"]  # noqa: S608
-    parts += [
-        f"SELECT '{name}', {name}, COUNT(*) FROM {m} GROUP BY {name}"  # noqa: S608
-        for name in _PLAIN_FACETS
-    ]
-    parts += [
-        f"SELECT '{name}', '{value}', COUNT(*) FROM {m} WHERE {where}"  # noqa: S608
-        for name, value, where in _FLAG_FACETS
-    ]
-    # The matching entries first, then their sites by entry (SQLite's CROSS JOIN keeps that
-    # order; left to itself it walks every site in the order of the group).
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
-    sites = f"FROM {m} {join} search_searchsite s ON s.entry_id = {m}.study_id"
-    parts += [
-        f"SELECT 'region', s.region_code, COUNT(DISTINCT s.entry_id) {sites} "
-        "WHERE s.region_code <> '' GROUP BY s.region_code",
-        f"SELECT 'site', CAST(s.organisation_id AS TEXT), COUNT(DISTINCT s.entry_id) {sites} "
-        "GROUP BY s.organisation_id",
-    ]
-    cursor.execute(prefix + " UNION ALL ".join(parts), params)
-    rows = [(str(name), str(value), int(count)) for name, value, count in cursor.fetchall()]
-    total = next(count for name, _value, count in rows if name == "total")
-    return total, [row for row in rows if row[0] != "total"]
-
-
-Names = dict[str, dict[str, tuple[str, str]]]
-
-
-def _facet_names(
-    rows: list[tuple[str, str, int]],
-) -> tuple[list[tuple[str, str, int]], Names]:
-    """The counted rows with only the largest site counts, and the names of their regions and
-    sites in both languages (Swedish, English): what the counts need of the database."""
-    sites = sorted(
-        ((value, count) for name, value, count in rows if name == "site" and count),
-        key=lambda row: (-row[1], int(row[0])),
-    )[:_MAX_SITE_FACETS]
-    kept = [row for row in rows if row[0] != "site"] + [("site", v, n) for v, n in sites]
-    names: Names = {
-        "region": {r.code: (r.name, r.name_en or r.name) for r in Region.objects.all()},
-        "site": {
-            str(o.pk): (o.name, o.name_en or o.name)
-            for o in Organisation.objects.filter(pk__in=[int(value) for value, _n in sites])
-        },
-    }
-    return kept, names
-
-
-def _label_maps(names: Names) -> dict[str, dict[str, str]]:
-    """Each facet's labels by value in the language in use; regions and sites from `names`."""
-    labels: dict[str, dict[str, str]] = {
-        name: {k: str(v) for k, v in choices.choices} for name, choices in _PLAIN_FACETS.items()
-    }
-    labels["healthy_volunteers"] = {
-        "true": str(_("Accepts healthy volunteers")),
-        "false": str(_("Patients only")),
-    }
-    labels["care_setting"] = {k: str(v) for k, v in CareSetting.choices}
-    english = get_language() == "en"
-    for name in ("region", "site"):
-        labels[name] = {key: pair[english] for key, pair in names.get(name, {}).items()}
-    return labels
-
-
-def facet_value_labels(name: str, values: list[str]) -> dict[str, str]:
-    """Labels in the language in use of values of a facet, found without a search: for a
-    chosen filter that no study matches now (the form still shows it)."""
-    names: Names = {}
-    if name == "region":
-        regions = Region.objects.filter(code__in=values)
-        names["region"] = {r.code: (r.name, r.name_en or r.name) for r in regions}
-    elif name == "site":
-        ids = [int(value) for value in values if value.isdigit()]
-        sites = Organisation.objects.filter(pk__in=ids)
-        names["site"] = {str(o.pk): (o.name, o.name_en or o.name) for o in sites}
-    return _label_maps(names).get(name, {})
-
-
-def _facets(
-    rows: list[tuple[str, str, int]], names: Names
-) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per value of each facet, labelled in the language in use and ordered: largest
-    first, then by label."""
-    labels = _label_maps(names)
-    by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in labels}
-    for name, value, count in rows:
-        if count and (name in ("region", "site") or value in labels[name]):
-            by_facet[name].append((value, count))
-    return {name: _labelled(values, labels[name]) for name, values in by_facet.items()}
 
 
 # ---------------------------------------------------------------- the search
@@ -844,8 +599,8 @@ def study_search(params: SearchParams) -> SearchResult:
             message=_("Sorting by distance needs a place: give near as well."),
         )
     limit = max(1, min(params.limit, MAX_LIMIT))
-    if limit != params.limit:
-        params = SearchParams(**{**params.__dict__, "limit": limit})
+    if limit != params.limit or params.offset < 0:
+        params = dataclasses.replace(params, limit=limit, offset=max(params.offset, 0))
     key = answer_key(sorted(params.__dict__.items())) if answers_kept_seconds() else None
     answer: _Answer | None = answer_get(key) if key else None
     if answer is None:
@@ -858,7 +613,7 @@ def study_search(params: SearchParams) -> SearchResult:
     return SearchResult(
         studies=studies,
         total=answer.total,
-        facets=_facets(answer.facet_counts, answer.facet_names) if params.facets else {},
+        facets=facets_labelled(answer.facet_counts, answer.facet_names) if params.facets else {},
         next_cursor=answer.next_cursor,
         distances=answer.distances,
         spelled_alike=answer.spelled_alike,
@@ -872,7 +627,7 @@ class _Answer:
 
     ids: list[int]
     total: int
-    facet_counts: list[tuple[str, str, int]]  # (facet, value, count)
+    facet_counts: list[FacetRow]
     facet_names: Names  # of the counted regions and sites
     next_cursor: str | None
     distances: dict[int, float]  # of the page's studies
@@ -949,11 +704,11 @@ def _search(
     else:
         ids, next_cursor = _page_sql(entries, params, matched)
         total = -1
-    rows: list[tuple[str, str, int]] = []
+    rows: list[FacetRow] = []
     names: Names = {}
     if params.facets:
-        total, rows = _facet_counts(entries)
-        rows, names = _facet_names(rows)
+        total, rows = facet_counts(entries)
+        rows, names = facet_names(rows)
     elif total < 0:
         total = entries.count()
     return _Answer(

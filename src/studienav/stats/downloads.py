@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from studienav.core.spreadsheets import SpreadsheetCsvWriter, spreadsheet_cell, spreadsheet_row
 from studienav.stats.framework import Figure, Filters, Table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,18 +22,11 @@ def table_rows(table: Table) -> Iterator[list[str | int]]:
         yield [table.total.label, *table.total.values]
 
 
-def _safe(value: str | int) -> str | int:
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def table_csv(table: Table) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetCsvWriter(out)
     for row in table_rows(table):
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -45,10 +38,10 @@ def table_xlsx(figure: Figure, filters: Filters, table: Table, *, query: str) ->
     sheet.append([str(figure.title)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([str(figure.definition.text)])
-    sheet.append([query or "-"])
+    sheet.append([spreadsheet_cell(query) if query else "-"])  # the address: anyone writes it
     sheet.append([])
     for index, row in enumerate(table_rows(table)):
-        sheet.append([_safe(cell) for cell in row])
+        sheet.append(spreadsheet_row(row))
         if index == 0:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)

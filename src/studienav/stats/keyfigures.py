@@ -188,8 +188,11 @@ def _value(actuals: Actuals, region_id: int | None, year: int, key: str) -> int 
 
 
 def key_figures(*, year: int, today: date, regions: list[Region]) -> list[RegionKeyFigures]:
-    """Actual against target for each region and the node, trend over years, change in a month."""
-    region_ids = [r.pk for r in regions]
+    """Actual against target for each region and the node, trend over years, change in a month.
+
+    The node's total is always the whole node's, also when `regions` is one coordinator's.
+    """
+    region_ids = [r.pk for r in node_regions()]
     asked_now, asked_earlier = _asked(year, today)
     years = asked_now[1]
     now = _actuals_as_refreshed(*asked_now, region_ids)

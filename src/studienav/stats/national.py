@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from studienav.core.errors import ValidationFailed
+from studienav.core.json_nesting import TooDeep, json_loads
 from studienav.core.selectors import node_regions
 from studienav.registry.models import StudyIdentifier
 from studienav.stats.models import EnrolmentFact, NationalFile, StudyFact
@@ -179,7 +180,12 @@ def _require(condition: bool, message: str, field: str) -> None:
 def stats_file_check(raw: bytes) -> dict[str, Any]:
     """The parsed file if it is well-formed and signed by a trusted node; else InvalidStatsFile."""
     try:
-        payload = json.loads(raw)
+        payload = json_loads(raw, max_depth=settings.IMPORT_MAX_DEPTH)
+    except TooDeep as error:
+        raise InvalidStatsFile(
+            message=_("The file nests deeper than %(limit)s levels.") % {"limit": error.limit},
+            field="",
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidStatsFile(message=_("Not a JSON file: %s") % error, field="") from error
     _require(isinstance(payload, dict), _("The file must hold one JSON object."), "")

@@ -1,10 +1,12 @@
 """Importers: registry files in, `StudyRecord`s applied one at a time, a report out.
 
-Each format module has `read(path) -> Iterator[ParsedRecord]`, streaming its input: a record
-that cannot be read is rejected on its own with `(field, message)` pairs, a file that cannot
-be read at all raises `ImportFileError`. `import_file` applies the records with
-`records.records_apply` in small batches (each record all or nothing, every change audited
-with the file name as its reason) and counts what happened.
+Each format module has `read(path, *, limits) -> Iterator[ParsedRecord]`, streaming its input
+within `ImportLimits`: what cannot be understood of a record is kept as a note on it
+(`_salvage`), a record with no identity at all is rejected on its own with `(field, message)`
+pairs, a file that cannot be read at all (or not beyond a limit) raises `ImportFileError`.
+`import_file` applies the records with `records.records_apply` in small batches (each record
+all or nothing, every change audited with the file name as its reason, its notes kept on the
+study for a coordinator) and counts what happened.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
@@ -23,11 +27,12 @@ from studienav.core.errors import DomainError
 from studienav.core.models import User
 from studienav.registry.importers._ahead import read_ahead
 from studienav.registry.importers._common import ImportFileError, ParsedRecord
+from studienav.registry.importers._limits import ImportLimits, size
 from studienav.registry.organisations import OrganisationMatcher
 from studienav.registry.records import (
     ApplyResult,
+    ImportNote,
     Outcome,
-    Prepared,
     record_apply,
     record_prepare,
     records_apply,
@@ -48,8 +53,10 @@ IDLE_BATCH = 50
 __all__ = [
     "FORMATS",
     "ImportFileError",
+    "ImportLimits",
     "ImportReport",
     "ParsedRecord",
+    "RecordOutcome",
     "apply_parsed",
     "detect_format",
     "import_file",
@@ -58,24 +65,47 @@ __all__ = [
 
 
 @dataclass
+class RecordOutcome:
+    """What an import did (or, in a dry run, would do) with one record: for a preview."""
+
+    number: int
+    title: str
+    identifiers: list[str]
+    outcome: str  # an `Outcome`, or "rejected"
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
+    # For an update: {field: (old, new)} as the exchange record has them.
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    flagged: int = 0
+    """Records kept with notes on what could not be understood (also counted above)."""
     lines: list[str] = field(default_factory=list)
-    """One `FILE#N: field: message` line per rejected record (or `FILE: message`)."""
+    """One `FILE#N: field: message` line per rejected record (or `FILE: message`), and one
+    `FILE#N: field: message (kept for review)` per note of a kept record."""
+    file_error: str = ""
+    """The line saying why the file as a whole could not be read (or not beyond a point:
+    `FILE#N: record: message`), if it could not."""
+    records: list[RecordOutcome] | None = None
+    """Each record's outcome, when asked for (`import_file(..., detail=True)`)."""
 
     @property
     def summary(self) -> str:
         return _(
-            "created %(created)s, updated %(updated)s, "
-            "unchanged %(unchanged)s, rejected %(rejected)s"
+            "created %(created)s, updated %(updated)s, unchanged %(unchanged)s, "
+            "rejected %(rejected)s, flagged %(flagged)s"
         ) % {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
+            "flagged": self.flagged,
         }
 
     def add(self, other: ImportReport) -> None:
@@ -83,6 +113,7 @@ class ImportReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.rejected += other.rejected
+        self.flagged += other.flagged
         self.lines.extend(other.lines)
 
 
@@ -125,7 +156,10 @@ def detect_format(path: Path) -> str:
     )
 
 
-def reader(format: str) -> Callable[[Path], Iterator[ParsedRecord]]:
+Read = Callable[..., Iterator[ParsedRecord]]
+
+
+def reader(format: str) -> Read:
     from studienav.registry.importers import (
         ctgov,
         ctgov_classic,
@@ -135,7 +169,7 @@ def reader(format: str) -> Callable[[Path], Iterator[ParsedRecord]]:
         spreadsheet,
     )
 
-    readers: dict[str, Callable[[Path], Iterator[ParsedRecord]]] = {
+    readers: dict[str, Read] = {
         "ctgov": ctgov.read,
         "ctgov-classic": ctgov_classic.read,
         "ctgov-xml": ctgov_xml.read,
@@ -184,27 +218,55 @@ class _Applier:
         self.by = by
         self.matcher = matcher
         self.report = report
-        self.batch: list[tuple[int, StudyRecord, Prepared | None]] = []
+        self.batch: list[ParsedRecord] = []
 
-    def reject(self, number: int, errors: list[tuple[str, str]]) -> None:
+    def reject(self, parsed: ParsedRecord, errors: list[tuple[str, str]]) -> None:
         self.report.rejected += 1
         for name, message in errors:
-            self.report.lines.append(f"{self.label}#{number}: {name}: {message}")
+            self.report.lines.append(f"{self.label}#{parsed.number}: {name}: {message}")
+        if self.report.records is not None:
+            self.report.records.append(
+                RecordOutcome(
+                    number=parsed.number,
+                    title=parsed.title,
+                    identifiers=parsed.identifiers,
+                    outcome="rejected",
+                    errors=errors,
+                )
+            )
 
-    def count(self, result: ApplyResult) -> None:
+    def count(self, parsed: ParsedRecord, result: ApplyResult) -> None:
         if result.outcome == Outcome.CREATED:
             self.report.created += 1
         elif result.outcome == Outcome.UPDATED:
             self.report.updated += 1
         else:
             self.report.unchanged += 1
+        if parsed.notes:
+            self.report.flagged += 1
+            for note in parsed.notes:
+                self.report.lines.append(
+                    f"{self.label}#{parsed.number}: {note.field}: "
+                    + _("%(message)s (kept for review)") % {"message": note.message}
+                )
+        if self.report.records is not None and parsed.record is not None:
+            self.report.records.append(
+                RecordOutcome(
+                    number=parsed.number,
+                    title=parsed.record.public_title,
+                    identifiers=[i.value for i in parsed.record.identifiers],
+                    outcome=result.outcome,
+                    notes=parsed.notes,
+                    changes=result.changes,
+                )
+            )
 
     def add(self, parsed: ParsedRecord) -> None:
         if parsed.record is None:
             self.flush()  # keep the report in file order
-            self.reject(parsed.number, parsed.errors)
+            self.reject(parsed, parsed.errors)
             return
-        self.batch.append((parsed.number, parsed.record, parsed.prepared))
+        self.batch.append(parsed)
         if len(self.batch) >= BATCH:
             self.flush()
 
@@ -221,37 +283,44 @@ class _Applier:
         try:
             with transaction.atomic():
                 results = records_apply(
-                    records=[record for _number, record, _prepared in batch],
+                    records=[_record(parsed) for parsed in batch],
                     by=self.by,
                     reason=self.reason,
                     publish=self.publish,
                     matcher=self.matcher,
-                    prepared=[prepared for _number, _record, prepared in batch],
+                    prepared=[parsed.prepared for parsed in batch],
+                    notes=[parsed.notes for parsed in batch],
                 )
         except (DomainError, DjangoValidationError, DatabaseError):
             self.matcher.forget_since(mark)
-            for number, record, _prepared in batch:
-                self.one(number, record)
+            for parsed in batch:
+                self.one(parsed)
             return
-        for (number, _record, _prepared), result in zip(batch, results, strict=True):
+        for parsed, result in zip(batch, results, strict=True):
             if isinstance(result, DomainError):
-                self.reject(number, _error_lines(result))
+                self.reject(parsed, _error_lines(result))
             else:
-                self.count(result)
+                self.count(parsed, result)
 
-    def one(self, number: int, record: StudyRecord) -> None:
+    def one(self, parsed: ParsedRecord) -> None:
         try:
             result = record_apply(
-                record=record,
+                record=_record(parsed),
                 by=self.by,
                 reason=self.reason,
                 publish=self.publish,
                 matcher=self.matcher,
+                notes=parsed.notes,
             )
         except (DomainError, DjangoValidationError, DatabaseError) as error:
-            self.reject(number, _error_lines(error))
+            self.reject(parsed, _error_lines(error))
         else:
-            self.count(result)
+            self.count(parsed, result)
+
+
+def _record(parsed: ParsedRecord) -> StudyRecord:
+    assert parsed.record is not None  # only records that are one are batched
+    return parsed.record
 
 
 class _Preparer:
@@ -278,15 +347,18 @@ def apply_parsed(
     dry_run: bool = False,
     by: User | None = None,
     matcher: OrganisationMatcher | None = None,
+    detail: bool = False,
 ) -> ImportReport:
     """Apply a stream of parsed records; a dry run does the same work and rolls it back.
     A `None` in the stream says that the next record is not read yet (`_ahead.read_ahead`).
+    `detail`: the report lists each record's outcome (`ImportReport.records`).
 
-    A file that turns unreadable half way is reported as `FILE: message` and counted as one
-    rejection; the records before it stay applied (each was applied on its own).
+    A file that turns unreadable half way is reported as `FILE: message` (`FILE#N: record:
+    message` when it stopped at a limit in record N) and counted as one rejection; the
+    records before it stay applied (each was applied on its own).
     """
     matcher = matcher or OrganisationMatcher()
-    report = ImportReport()
+    report = ImportReport(records=[] if detail else None)
     applier = _Applier(
         label=label, reason=reason, publish=publish, by=by, matcher=matcher, report=report
     )
@@ -304,7 +376,10 @@ def apply_parsed(
         except ImportFileError as error:
             applier.flush()
             report.rejected += 1
-            report.lines.append(f"{label}: {error.message}")
+            number = error.params.get("number")
+            where = f"{label}#{number}: {error.field or 'record'}" if number else label
+            report.lines.append(f"{where}: {error.message}")
+            report.file_error = report.lines[-1]
         if dry_run:
             transaction.set_rollback(True)
             matcher.forget_since(mark)
@@ -338,17 +413,33 @@ def import_file(
     dry_run: bool = False,
     by: User | None = None,
     matcher: OrganisationMatcher | None = None,
+    web: bool = False,
+    detail: bool = False,
 ) -> ImportReport:
-    """Import one file; its name is the audit reason of every change it makes."""
+    """Import one file; its name is the audit reason of every change it makes. `web`: an
+    upload through the staff import page, read within the lower limits of the web
+    (`ImportLimits.web`); otherwise within the command line's. `detail`: list each record's
+    outcome in the report (a preview)."""
     path = Path(path)
     label = str(path)
+    limits = ImportLimits.web() if web else ImportLimits.from_settings()
     try:
         if not path.is_file():
             raise ImportFileError(code="file_missing", message=_("no such file"))
+        if limits.file_bytes is not None and path.stat().st_size > limits.file_bytes:
+            raise ImportFileError(
+                code="file_too_large",
+                message=_("the file is larger than %(size)s") % {"size": size(limits.file_bytes)},
+            )
         kind = detect_format(path) if format == "auto" else format
-        read = reader(kind)
+        read = partial(reader(kind), limits=limits)
     except ImportFileError as error:
-        return ImportReport(rejected=1, lines=[f"{label}: {error.message}"])
+        return ImportReport(
+            rejected=1,
+            lines=[f"{label}: {error.message}"],
+            file_error=f"{label}: {error.message}",
+            records=[] if detail else None,
+        )
     with _few_collections():
         return apply_parsed(
             read_ahead(read, path, _Preparer(frozenset(region_codes().values()))),
@@ -358,4 +449,5 @@ def import_file(
             dry_run=dry_run,
             by=by,
             matcher=matcher,
+            detail=detail,
         )

@@ -5,9 +5,11 @@ Parsing and validating a ClinicalTrials.gov record costs about as much as writin
 the parsed records over in chunks through a bounded queue: the two halves run on two cores,
 and memory stays flat because the child waits when the queue is full. The child only reads
 the file; it never touches the database and leaves with `os._exit`, so the parent's
-connection is untouched. Errors keep their meaning: a record that cannot be read comes back
-as a rejected `ParsedRecord`, a file that turns unreadable half way raises `ImportFileError`
-after the records before it, anything else raises here as in a plain read.
+connection is untouched. It also ends when the parent dies, however it dies (even killed
+with SIGKILL, when no `finally` runs): see `_end_with_parent`. Errors keep their meaning: a
+record that cannot be read comes back as a rejected `ParsedRecord`, a file that turns
+unreadable half way (or stops at a limit) raises `ImportFileError` after the records before
+it, anything else raises here as in a plain read.
 
 The reading process also computes what the writing process would otherwise compute for each
 new study without the database (`records.record_prepare`: the version record's content and
@@ -19,9 +21,14 @@ process then prepares each record itself).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue as queues
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +50,40 @@ AHEAD = 16
 RECEIVED = 8
 
 
-def _produce(read: Read, path: Path, out: Any, prepare: Prepare | None) -> None:
+# prctl(2): the signal the kernel sends this process when the thread that forked it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this (reading) process when the process that started it ends.
+
+    A reading process left behind would hold its file and memory, or wait on a full queue,
+    forever. On Linux the kernel kills it the moment its parent dies (PR_SET_PDEATHSIG);
+    elsewhere a thread looks once a second whether it has been handed to another parent.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the request took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # no prctl: watch instead
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _produce(
+    read: Read, path: Path, out: Any, prepare: Prepare | None, parent: int | None = None
+) -> None:
+    if parent is not None:
+        _end_with_parent(parent)
     chunk: list[ParsedRecord] = []
     try:
         for parsed in read(path):
@@ -57,7 +97,7 @@ def _produce(read: Read, path: Path, out: Any, prepare: Prepare | None) -> None:
         out.put(("done", None))
     except ImportFileError as error:
         out.put(("records", chunk))
-        out.put(("file_error", (error.code, error.message)))
+        out.put(("file_error", (error.code, error.field, error.message, error.params)))
     except Exception as error:  # reported to the parent, which raises
         out.put(("failed", f"{type(error).__name__}: {error}"))
 
@@ -99,7 +139,9 @@ def read_ahead(
         return
     context = multiprocessing.get_context("fork")
     inbox = context.Queue(maxsize=AHEAD)
-    reader = context.Process(target=_produce, args=(read, path, inbox, prepare), daemon=True)
+    reader = context.Process(
+        target=_produce, args=(read, path, inbox, prepare, os.getpid()), daemon=True
+    )
     reader.start()
     received: queues.Queue[Any] = queues.Queue(maxsize=RECEIVED)
     stop = threading.Event()
@@ -117,8 +159,8 @@ def read_ahead(
             elif kind == "done":
                 return
             elif kind == "file_error":
-                code, message = payload
-                raise ImportFileError(code=code, message=message)
+                code, field, message, params = payload
+                raise ImportFileError(code=code, field=field, message=message, **params)
             else:
                 raise ReadFailed(payload)
     finally:

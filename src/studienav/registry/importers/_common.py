@@ -1,21 +1,26 @@
-"""What every importer shares: the parsed-record type, file errors and value helpers."""
+"""What every importer shares: the parsed-record type, file errors, notes and value helpers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
+from studienav.core import countries
 from studienav.core.errors import DomainError
-from studienav.registry.schema import StudyRecord, record_errors
+from studienav.registry.records import ImportNote
+from studienav.registry.schema import StudyRecord
 
 if TYPE_CHECKING:
     from studienav.registry.records import Prepared
+
+# Of a value an import could not understand, the note keeps this much as it was given.
+NOTE_VALUE_LENGTH = 200
 
 
 class ImportFileError(DomainError):
@@ -26,28 +31,64 @@ class ImportFileError(DomainError):
 
 @dataclass
 class ParsedRecord:
-    """One record of a file: the record, or why it cannot be one (field, message)."""
+    """One record of a file: the record and what of it could not be understood (its notes),
+    or why it cannot be one at all (field, message)."""
 
     number: int
     record: StudyRecord | None = None
     errors: list[tuple[str, str]] = field(default_factory=list)
     prepared: Prepared | None = None  # records.record_prepare, when the reader computed it
+    notes: list[ImportNote] = field(default_factory=list)
+    # What the source called it, for a preview of a record that is rejected.
+    title: str = ""
+    identifiers: list[str] = field(default_factory=list)
 
 
-def build(number: int, make: Callable[[], dict[str, Any]]) -> ParsedRecord:
-    """Run a mapping function and validate its result; any failure is this record's alone."""
-    try:
-        data = make()
-    except DomainError as error:
-        return ParsedRecord(number, errors=[(error.field or "record", error.message)])
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
-        return ParsedRecord(
-            number, errors=[("record", _("cannot be read: %(error)s") % {"error": error})]
-        )
-    try:
-        return ParsedRecord(number, record=StudyRecord.model_validate(data))
-    except ValidationError as error:
-        return ParsedRecord(number, errors=record_errors(error))
+def as_given(value: Any) -> str:
+    """A value as the source gave it, on one line and clipped, for a note."""
+    if isinstance(value, str):
+        shown = value
+    elif value is None:
+        shown = ""
+    else:
+        try:
+            shown = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            shown = repr(value)
+    return clip(" ".join(shown.split()), NOTE_VALUE_LENGTH)
+
+
+class Notes:
+    """What a mapping could not understand of one record: each part kept as a note (field,
+    the value as given, the message), the record itself going on without it."""
+
+    def __init__(self) -> None:
+        self.items: list[ImportNote] = []
+
+    def add(self, field: str, value: Any, message: str) -> None:
+        self.items.append(ImportNote(field=field, value=as_given(value), message=message))
+
+    def parsed(self, field: str, parse: Callable[[Any], Any], value: Any) -> Any:
+        """`parse(value)`, or None and a note when it cannot be read."""
+        try:
+            return parse(value)
+        except ValueError as error:
+            self.add(field, value, str(error))
+            return None
+
+    def choice(self, field: str, table: dict[str, str], key: str, value: Any, default: str) -> str:
+        """`table[key]`, or the default and a note when the value is given but unknown."""
+        found = table.get(key)
+        if found is not None:
+            return found
+        if key:
+            self.add(
+                field,
+                value,
+                _("%(value)s is not a known value; kept as %(default)s until checked")
+                % {"value": repr(line(value)[:40]), "default": default},
+            )
+        return default
 
 
 def numbered(items: Iterator[Any], start: int = 1) -> Iterator[tuple[int, Any]]:
@@ -275,99 +316,17 @@ def split_criteria(value: Any) -> tuple[str, str]:
     return "\n\n".join(parts["inclusion"]), "\n\n".join(parts["exclusion"])
 
 
-# Country names as the registries spell them -> ISO 3166-1 alpha-2.
-COUNTRIES: dict[str, str] = {
-    "argentina": "AR",
-    "australia": "AU",
-    "austria": "AT",
-    "belgium": "BE",
-    "brazil": "BR",
-    "bulgaria": "BG",
-    "canada": "CA",
-    "chile": "CL",
-    "china": "CN",
-    "colombia": "CO",
-    "croatia": "HR",
-    "cyprus": "CY",
-    "czechia": "CZ",
-    "czech republic": "CZ",
-    "denmark": "DK",
-    "egypt": "EG",
-    "estonia": "EE",
-    "finland": "FI",
-    "france": "FR",
-    "germany": "DE",
-    "greece": "GR",
-    "hong kong": "HK",
-    "hungary": "HU",
-    "iceland": "IS",
-    "india": "IN",
-    "indonesia": "ID",
-    "iran": "IR",
-    "iran, islamic republic of": "IR",
-    "ireland": "IE",
-    "israel": "IL",
-    "italy": "IT",
-    "japan": "JP",
-    "kenya": "KE",
-    "korea, republic of": "KR",
-    "south korea": "KR",
-    "latvia": "LV",
-    "lithuania": "LT",
-    "luxembourg": "LU",
-    "malawi": "MW",
-    "malaysia": "MY",
-    "malta": "MT",
-    "mexico": "MX",
-    "netherlands": "NL",
-    "new zealand": "NZ",
-    "nigeria": "NG",
-    "norway": "NO",
-    "pakistan": "PK",
-    "peru": "PE",
-    "philippines": "PH",
-    "poland": "PL",
-    "portugal": "PT",
-    "puerto rico": "PR",
-    "romania": "RO",
-    "russian federation": "RU",
-    "russia": "RU",
-    "saudi arabia": "SA",
-    "serbia": "RS",
-    "singapore": "SG",
-    "slovakia": "SK",
-    "slovenia": "SI",
-    "south africa": "ZA",
-    "spain": "ES",
-    "sweden": "SE",
-    "sverige": "SE",
-    "switzerland": "CH",
-    "taiwan": "TW",
-    "tanzania": "TZ",
-    "thailand": "TH",
-    "turkey": "TR",
-    "türkiye": "TR",
-    "uganda": "UG",
-    "ukraine": "UA",
-    "united kingdom": "GB",
-    "united states": "US",
-    "vietnam": "VN",
-    "zambia": "ZM",
-    "zimbabwe": "ZW",
-}
+def site_country(value: Any) -> tuple[str, str]:
+    """A location's ISO country code, and its text as given when that could not be read.
 
-
-def country_code(value: Any) -> str:
-    """ISO code of a country name; a two-letter code passes; unknown names raise ValueError."""
-    raw = line(value)
-    if not raw:
-        return "SE"
-    if re.fullmatch(r"[A-Za-z]{2}", raw):
-        return raw.upper()
-    code = COUNTRIES.get(raw.casefold())
+    A blank or unreadable country is `UNKNOWN` (never Sweden): the site is kept and its
+    organisation flagged for a coordinator with the text.
+    """
+    raw = clip(line(value), 100)
+    code = countries.country_code(raw)
     if code is None:
-        raise ValueError(_("unknown country %(value)s") % {"value": repr(raw)})
-    return code
+        return countries.UNKNOWN, raw
+    return code, ""
 
 
 def first_line(error: Exception) -> str:

@@ -8,34 +8,34 @@ XML importers bring their input into this shape first and reuse it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import ijson
 from django.utils.translation import gettext as _
 
-from studienav.core.errors import ValidationFailed
 from studienav.registry import identifiers as ids
 from studienav.registry.importers._common import (
     ImportFileError,
+    Notes,
     ParsedRecord,
     as_dict,
     as_list,
-    build,
     clip,
-    country_code,
     enum_key,
-    first_line,
     line,
     parse_age,
     parse_bool,
     parse_date,
     parse_int,
+    site_country,
     split_criteria,
     text,
 )
-from studienav.registry.models import IdentifierScheme
+from studienav.registry.importers._json import json_items, parse_events
+from studienav.registry.importers._limits import ImportLimits
+from studienav.registry.importers._salvage import build
+from studienav.registry.models import IdentifierScheme, StudyType
 
 SOURCE = "ctgov"
 
@@ -99,6 +99,9 @@ INTERVENTION_TYPE = {
     "DIAGNOSTIC_TEST": "diagnostic",
 }
 
+_SEX = {"FEMALE": "female", "MALE": "male", "ALL": "all", "BOTH": "all"}
+_IPD_SHARING = {"YES": "yes", "NO": "no", "UNDECIDED": "undecided"}
+
 _SPONSOR_TYPE = {
     "INDUSTRY": "industry",
     "NIH": "other_public",
@@ -108,43 +111,68 @@ _SPONSOR_TYPE = {
 }
 
 
-def _checked(field: str, parse: Callable[[Any], Any], value: Any) -> Any:
-    """Parse one value; a bad one rejects the record naming our field."""
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise ValidationFailed(code="value_invalid", field=field, message=str(error)) from None
-
-
-def phase(values: list[Any]) -> str:
-    """The phases list as our phase: `PHASE1` + `PHASE2` is 1/2; none or `NA` is n/a."""
+def phase(values: list[Any], notes: Notes | None = None) -> str:
+    """The phases list as our phase: `PHASE1` + `PHASE2` is 1/2; none or `NA` is n/a (and so
+    is a list it cannot read, with a note)."""
     keys = {enum_key(v).replace("_PHASE_", "_PHASE").replace("PHASE_", "PHASE") for v in values}
     keys.discard("NA")
     keys -= {"NOT_APPLICABLE", "N_A", ""}
-    return _PHASES.get(frozenset(keys), "na")
+    if not keys:
+        return "na"
+    found = _PHASES.get(frozenset(keys))
+    if found is None:
+        if notes is not None:
+            notes.add(
+                "phase",
+                [line(v) for v in values],
+                _("%(value)s is not a phase; kept as not applicable until checked")
+                % {"value": ", ".join(sorted(keys))[:80]},
+            )
+        return "na"
+    return found
 
 
 def sponsor_type(value: Any) -> str:
     return _SPONSOR_TYPE.get(enum_key(value), "academic")
 
 
-def study_type(kind: Any, intervention_types: list[str]) -> str:
+def study_type(kind: Any, intervention_types: list[str], notes: Notes | None = None) -> str:
     """Observational stays so; an interventional study is a drug trial when it tests a drug or
-    biological, a device investigation when it tests a device, otherwise other interventional."""
+    biological, a device investigation when it tests a device, otherwise other interventional.
+
+    A study type that is missing or unknown is taken as interventional (the careful choice:
+    it claims no less of the study than it may be), by its interventions as above, and noted.
+    """
     key = enum_key(kind)
     if key.startswith("OBSERVATIONAL"):
         return "observational"
-    if not key:
-        raise ValidationFailed(
-            code="study_type_missing",
-            field="study_type",
-            message=_("the record has no study type (designModule.studyType)"),
-        )
     if {"drug", "biological"} & set(intervention_types):
-        return "drug"
-    if "device" in intervention_types:
-        return "device"
-    return "other_interventional"
+        chosen = "drug"
+    elif "device" in intervention_types:
+        chosen = "device"
+    else:
+        chosen = "other_interventional"
+    if key not in _INTERVENTIONAL and notes is not None:
+        missing = (
+            _("the record has no study type (designModule.studyType)")
+            if not key
+            else _("%(value)s is not a study type (designModule.studyType)")
+            % {"value": repr(line(kind)[:40])}
+        )
+        kept = (
+            _("%(problem)s; kept as %(type)s, the careful choice, until checked")
+            if chosen == "other_interventional"
+            else _("%(problem)s; kept as %(type)s, as its interventions say, until checked")
+        )
+        notes.add(
+            "study_type",
+            kind,
+            kept % {"problem": missing, "type": str(StudyType(chosen).label).lower()},
+        )
+    return chosen
+
+
+_INTERVENTIONAL = {"INTERVENTIONAL", "EXPANDED_ACCESS"}
 
 
 def _identifiers(module: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,19 +207,13 @@ def _identifiers(module: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _site(location: dict[str, Any], index: int, overall: str) -> dict[str, Any]:
+def _site(location: dict[str, Any], overall: str) -> dict[str, Any]:
     facility = line(location.get("facility"))
     city = line(location.get("city"))
-    try:
-        country = country_code(location.get("country"))
-    except ValueError as error:
-        raise ValidationFailed(
-            code="country_unknown",
-            field=f"sites.{index}.country",
-            message=_("%(error)s; give the country's English name or ISO code") % {"error": error},
-        ) from None
+    country, country_as_given = site_country(location.get("country"))
     status = SITE_STATUS.get(enum_key(location.get("status")))
     if status is None:
+        # Every other per-site status says the site no longer recruits.
         status = (
             _SITE_FROM_OVERALL.get(overall, "closed") if not location.get("status") else "closed"
         )
@@ -206,6 +228,7 @@ def _site(location: dict[str, Any], index: int, overall: str) -> dict[str, Any]:
         "city": clip(city, 100),
         "postal_code": clip(line(location.get("zip")), 20),
         "country": country,
+        "country_as_given": country_as_given,
         "recruitment_status": status,
         "principal_investigator": clip(investigator, 200),
         "contact_name": clip(line(contact.get("name")), 200),
@@ -213,13 +236,17 @@ def _site(location: dict[str, Any], index: int, overall: str) -> dict[str, Any]:
         "contact_phone": clip(line(contact.get("phone")), 40),
     }
     if geo.get("lat") is not None and geo.get("lon") is not None:
-        site["latitude"] = float(geo["lat"])
-        site["longitude"] = float(geo["lon"])
+        site["latitude"] = geo["lat"]  # validated (and noted if unreadable) with the record
+        site["longitude"] = geo["lon"]
     return site
 
 
-def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]:
-    """The fields of a `StudyRecord` from one API v2 study (validated by the caller)."""
+def study_data(
+    study: dict[str, Any], *, source: str = SOURCE, notes: Notes | None = None
+) -> dict[str, Any]:
+    """The fields of a `StudyRecord` from one API v2 study (validated by the caller); what
+    cannot be read of it is left out and noted in `notes`."""
+    notes = notes if notes is not None else Notes()
     protocol = as_dict(as_dict(study).get("protocolSection"))
     ident = as_dict(protocol.get("identificationModule"))
     status = as_dict(protocol.get("statusModule"))
@@ -242,7 +269,13 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
         for i in (as_dict(x) for x in as_list(arms.get("interventions")))
         if line(i.get("name"))
     ]
-    overall = OVERALL_STATUS.get(enum_key(status.get("overallStatus")), "unknown")
+    overall = notes.choice(
+        "overall_status",
+        OVERALL_STATUS,
+        enum_key(status.get("overallStatus")),
+        status.get("overallStatus"),
+        "unknown",
+    )
     data: dict[str, Any] = {
         "source": source,
         "identifiers": _identifiers(ident),
@@ -253,8 +286,10 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
         "summary_en": text(description.get("briefSummary")),
         "description": text(description.get("detailedDescription")),
         "keywords": [clip(line(k), 100) for k in as_list(conditions.get("keywords")) if line(k)],
-        "study_type": study_type(design.get("studyType"), [i["type"] for i in interventions]),
-        "phase": phase(as_list(design.get("phases"))),
+        "study_type": study_type(
+            design.get("studyType"), [i["type"] for i in interventions], notes
+        ),
+        "phase": phase(as_list(design.get("phases")), notes),
         "overall_status": overall,
         "conditions": [
             {"name": clip(line(c), 300)} for c in as_list(conditions.get("conditions")) if line(c)
@@ -285,14 +320,11 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
         ("completionDateStruct", "planned_end_date", "actual_end_date"),
     ):
         value = as_dict(status.get(struct))
-        date = _checked(
-            actual if enum_key(value.get("type")) == "ACTUAL" else planned,
-            parse_date,
-            value.get("date"),
-        )
+        name = actual if enum_key(value.get("type")) == "ACTUAL" else planned
+        date = notes.parsed(name, parse_date, value.get("date"))
         if date is not None:
-            data[actual if enum_key(value.get("type")) == "ACTUAL" else planned] = date
-    registered = _checked(
+            data[name] = date
+    registered = notes.parsed(
         "registered_on",
         parse_date,
         as_dict(status.get("studyFirstPostDateStruct")).get("date")
@@ -301,7 +333,7 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
     if registered is not None:
         data["registered_on"] = registered
     enrolment = as_dict(design.get("enrollmentInfo"))
-    count = _checked("target_enrolment", parse_int, enrolment.get("count"))
+    count = notes.parsed("target_enrolment", parse_int, enrolment.get("count"))
     if count is not None:
         data[
             "actual_enrolment"
@@ -311,14 +343,17 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
     inclusion, exclusion = split_criteria(eligibility.get("eligibilityCriteria"))
     data["inclusion_criteria"] = inclusion
     data["exclusion_criteria"] = exclusion
-    data["min_age_years"] = _checked("min_age_years", parse_age, eligibility.get("minimumAge"))
-    data["max_age_years"] = _checked("max_age_years", parse_age, eligibility.get("maximumAge"))
-    sex = enum_key(eligibility.get("sex"))
-    data["sex"] = {"FEMALE": "female", "MALE": "male"}.get(sex, "all")
+    data["min_age_years"] = notes.parsed("min_age_years", parse_age, eligibility.get("minimumAge"))
+    data["max_age_years"] = notes.parsed("max_age_years", parse_age, eligibility.get("maximumAge"))
+    data["sex"] = notes.choice(
+        "sex", _SEX, enum_key(eligibility.get("sex")), eligibility.get("sex"), "all"
+    )
     data["healthy_volunteers"] = parse_bool(eligibility.get("healthyVolunteers"))
     sharing = enum_key(ipd.get("ipdSharing"))
     if sharing:
-        data["ipd_sharing"] = {"YES": "yes", "NO": "no"}.get(sharing, "undecided")
+        data["ipd_sharing"] = notes.choice(
+            "ipd_sharing", _IPD_SHARING, sharing, ipd.get("ipdSharing"), "undecided"
+        )
         data["ipd_sharing_statement"] = text(ipd.get("description"))
     central = [as_dict(c) for c in as_list(contacts.get("centralContacts"))]
     if central:
@@ -329,10 +364,7 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
     if officials:
         data["scientific_contact_name"] = clip(line(officials[0].get("name")), 200)
         data["scientific_contact_affiliation"] = clip(line(officials[0].get("affiliation")), 300)
-    sites = [
-        _site(as_dict(location), index, overall)
-        for index, location in enumerate(as_list(contacts.get("locations")))
-    ]
+    sites = [_site(as_dict(location), overall) for location in as_list(contacts.get("locations"))]
     data["sites"] = sites
     countries: list[str] = []
     for site in sites:
@@ -342,48 +374,34 @@ def study_data(study: dict[str, Any], *, source: str = SOURCE) -> dict[str, Any]
     return data
 
 
-def _shape(stream: IO[bytes]) -> str:
+def _shape(path: Path, limits: ImportLimits) -> str:
     """`item` for a list, `studies.item` for an API page, `` for one study."""
-    try:
-        for prefix, event, value in ijson.parse(stream):
-            if prefix == "" and event == "start_array":
-                return "item"
-            if prefix == "" and event == "map_key":
-                if value == "studies":
-                    return "studies.item"
-                if value not in ("nextPageToken", "totalCount"):
-                    return ""
-            if prefix == "" and event not in ("start_map", "map_key"):
-                break
-    except ijson.JSONError as error:
-        raise ImportFileError(
-            code="json_invalid",
-            message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-        ) from None
+    for prefix, event, value in parse_events(path, limits):
+        if prefix == "" and event == "start_array":
+            return "item"
+        if prefix == "" and event == "map_key":
+            if value == "studies":
+                return "studies.item"
+            if value not in ("nextPageToken", "totalCount"):
+                return ""
+        if prefix == "" and event not in ("start_map", "map_key"):
+            break
     raise ImportFileError(
         code="json_shape",
         message=_("not ClinicalTrials.gov API v2 JSON (one study, a list or an API page)"),
     )
 
 
-def iter_json_items(path: Path) -> Iterator[Any]:
+def iter_json_items(path: Path, limits: ImportLimits | None = None) -> Iterator[Any]:
     """Stream the studies of a v2 JSON file (file errors as ImportFileError)."""
-    with path.open("rb") as stream:
-        prefix = _shape(stream)
-    with path.open("rb") as stream:
-        try:
-            yield from ijson.items(stream, prefix, use_float=True)
-        except ijson.JSONError as error:
-            raise ImportFileError(
-                code="json_invalid",
-                message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-            ) from None
+    limits = limits or ImportLimits.from_settings()
+    yield from json_items(path, _shape(path, limits), limits)
 
 
 def parse_study(number: int, study: Any) -> ParsedRecord:
-    return build(number, lambda: study_data(as_dict(study)))
+    return build(number, lambda notes: study_data(as_dict(study), notes=notes))
 
 
-def read(path: Path) -> Iterator[ParsedRecord]:
-    for number, study in enumerate(iter_json_items(path), start=1):
+def read(path: Path, *, limits: ImportLimits | None = None) -> Iterator[ParsedRecord]:
+    for number, study in enumerate(iter_json_items(path, limits), start=1):
         yield parse_study(number, study)

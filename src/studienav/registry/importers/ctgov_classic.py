@@ -13,18 +13,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import ijson
 from django.utils.translation import gettext as _
 
 from studienav.registry.importers import ctgov
 from studienav.registry.importers._common import (
     ImportFileError,
+    Notes,
     ParsedRecord,
     as_dict,
     as_list,
-    build,
-    first_line,
 )
+from studienav.registry.importers._json import json_items, parse_events
+from studienav.registry.importers._limits import ImportLimits
+from studienav.registry.importers._salvage import build
 
 SOURCE = "ctgov"
 
@@ -202,41 +203,28 @@ def to_v2(study: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _data(study: Any) -> dict[str, Any]:
-    return ctgov.study_data(to_v2(as_dict(study)))
+def _data(study: Any, notes: Notes) -> dict[str, Any]:
+    return ctgov.study_data(to_v2(as_dict(study)), notes=notes)
 
 
-def _prefix(path: Path) -> str:
-    try:
-        with path.open("rb") as stream:
-            for prefix, event, value in ijson.parse(stream):
-                if prefix == "" and event == "start_array":
-                    return "item.Study"
-                if prefix == "" and event == "map_key":
-                    if value == "FullStudiesResponse":
-                        return "FullStudiesResponse.FullStudies.item.Study"
-                    if value == "Study":
-                        return "Study"
-                if prefix == "" and event not in ("start_map", "map_key"):
-                    break
-    except ijson.JSONError as error:
-        raise ImportFileError(
-            code="json_invalid",
-            message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-        ) from None
+def _prefix(path: Path, limits: ImportLimits) -> str:
+    for prefix, event, value in parse_events(path, limits):
+        if prefix == "" and event == "start_array":
+            return "item.Study"
+        if prefix == "" and event == "map_key":
+            if value == "FullStudiesResponse":
+                return "FullStudiesResponse.FullStudies.item.Study"
+            if value == "Study":
+                return "Study"
+        if prefix == "" and event not in ("start_map", "map_key"):
+            break
     raise ImportFileError(
         code="json_shape", message=_("not ClinicalTrials.gov classic JSON (FullStudiesResponse)")
     )
 
 
-def read(path: Path) -> Iterator[ParsedRecord]:
-    prefix = _prefix(path)
-    with path.open("rb") as stream:
-        try:
-            for number, study in enumerate(ijson.items(stream, prefix, use_float=True), start=1):
-                yield build(number, partial(_data, study))
-        except ijson.JSONError as error:
-            raise ImportFileError(
-                code="json_invalid",
-                message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-            ) from None
+def read(path: Path, *, limits: ImportLimits | None = None) -> Iterator[ParsedRecord]:
+    limits = limits or ImportLimits.from_settings()
+    studies = json_items(path, _prefix(path, limits), limits)
+    for number, study in enumerate(studies, start=1):
+        yield build(number, partial(_data, study))

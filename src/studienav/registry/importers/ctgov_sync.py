@@ -18,9 +18,11 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from studienav.core.json_nesting import json_loads
 from studienav.core.models import User
 from studienav.registry.importers import ImportReport, apply_parsed
 from studienav.registry.importers._common import ImportFileError, ParsedRecord
+from studienav.registry.importers._limits import ImportLimits
 from studienav.registry.importers.ctgov import parse_study
 
 DEFAULT_URL = "https://clinicaltrials.gov/api/v2"
@@ -64,8 +66,8 @@ def _get(
                 % {"url": url, "status": response.status_code, "body": response.text[:200]}
             )
         try:
-            data = response.json()
-        except ValueError:
+            data = json_loads(response.content, max_depth=ImportLimits.from_settings().depth)
+        except ValueError:  # not JSON, or nested deeper than any page (TooDeep)
             raise SyncFailed(
                 message=_("ClinicalTrials.gov sent a page that is not JSON (%(url)s)")
                 % {"url": url}

@@ -1,8 +1,10 @@
 """ClinicalTrials.gov legacy per-study XML (`<clinical_study>`, bulk downloads before 2024).
 
 Parsed with defusedxml's iterparse (no entity expansion, no external entities), one
-`<clinical_study>` at a time and cleared after use, so a file holding many studies streams.
-Each study is brought into the API v2 shape and mapped with `ctgov.study_data`.
+`<clinical_study>` at a time and cleared after use, so a file holding many studies streams;
+elements nested deeper than `ImportLimits.depth`, or a study larger than a record may be,
+end the reading. Each study is brought into the API v2 shape and mapped with
+`ctgov.study_data`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from defusedxml.ElementTree import iterparse
 from django.utils.translation import gettext as _
 
 from studienav.registry.importers import ctgov
-from studienav.registry.importers._common import ImportFileError, ParsedRecord, build, unwrap
+from studienav.registry.importers._common import ImportFileError, Notes, ParsedRecord, unwrap
+from studienav.registry.importers._limits import ImportLimits, RecordReader, too_deep
+from studienav.registry.importers._salvage import build
 
 
 def _text(element: Element | None, path: str = "") -> str:
@@ -172,20 +176,37 @@ def to_v2(study: Element) -> dict[str, Any]:
     }
 
 
-def _data(element: Element) -> dict[str, Any]:
-    return ctgov.study_data(to_v2(element))
+def _data(element: Element, notes: Notes) -> dict[str, Any]:
+    return ctgov.study_data(to_v2(element), notes=notes)
 
 
-def read(path: Path) -> Iterator[ParsedRecord]:
-    number = 0
+def read(path: Path, *, limits: ImportLimits | None = None) -> Iterator[ParsedRecord]:
+    limits = limits or ImportLimits.from_settings()
+    number = depth = 0
+    root: Element | None = None
     try:
-        with path.open("rb") as stream:
-            for _event, element in iterparse(stream, events=("end",)):
-                if element.tag != "clinical_study":
-                    continue
-                number += 1
-                yield build(number, partial(_data, element))
-                element.clear()
+        with path.open("rb") as raw:
+            stream = RecordReader(raw, limit=limits.record_bytes)
+            try:
+                for event, element in iterparse(stream, events=("start", "end")):
+                    if event == "start":
+                        depth += 1
+                        if depth > limits.depth:
+                            raise too_deep(limits, number + 1)
+                        root = element if root is None else root
+                        continue
+                    depth -= 1
+                    if element.tag == "clinical_study":
+                        number += 1
+                        yield build(number, partial(_data, element))
+                        element.clear()
+                        stream.record_done()
+                    if depth == 1 and root is not None and root.tag != "clinical_study":
+                        root.clear()  # what the top element holds is read: let it go
+            except (ParseError, DefusedXmlException):
+                if (error := stream.error(number + 1)) is not None:
+                    raise error from None
+                raise
     except (ParseError, DefusedXmlException) as error:
         raise ImportFileError(
             code="xml_invalid", message=_("not valid XML: %(error)s") % {"error": error}

@@ -4,7 +4,8 @@ Accepted shapes: `{"data": [trial, ...], "pagination": {...}}` (a search page), 
 of trials, or one trial object. Streamed with ijson.
 
 Fields read from each trial (all others are ignored):
-- `ctNumber` (EU CT number, 2023-501234-12-00; required), `eudraCtNumber`, `nctNumber`
+- `ctNumber` (EU CT number, 2023-501234-12-00; noted when missing), `eudraCtNumber`,
+  `nctNumber`
 - `ctTitle` (full title), `shortTitle` or `title` (public title)
 - `sponsor` (name), `sponsorType` (`Commercial` -> industry, `Non-commercial` -> academic)
 - `ctStatus` / `trialStatus` / `overallRecruitmentStatus`: `Ongoing, recruiting`,
@@ -30,24 +31,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import ijson
 from django.utils.translation import gettext as _
 
-from studienav.core.errors import ValidationFailed
 from studienav.registry.importers._common import (
     ImportFileError,
+    Notes,
     ParsedRecord,
     as_dict,
     as_list,
-    build,
     clip,
-    country_code,
-    first_line,
     line,
     parse_date,
     parse_int,
+    site_country,
     text,
 )
+from studienav.registry.importers._json import json_items, parse_events
+from studienav.registry.importers._limits import ImportLimits
+from studienav.registry.importers._salvage import build
 
 SOURCE = "ctis"
 
@@ -103,17 +104,21 @@ def _split(value: Any) -> list[str]:
     return out
 
 
-def trial_data(trial: dict[str, Any]) -> dict[str, Any]:
+def trial_data(trial: dict[str, Any], notes: Notes | None = None) -> dict[str, Any]:
+    """The fields of a `StudyRecord` from one CTIS trial; what cannot be read is noted."""
+    notes = notes if notes is not None else Notes()
     number = line(trial.get("ctNumber"))
-    if not number:
-        raise ValidationFailed(
-            code="ct_number_missing",
-            field="ctNumber",
-            message=_("a CTIS trial needs its EU CT number (ctNumber, like 2023-501234-12-00)"),
+    identifiers: list[dict[str, Any]] = []
+    if number:
+        identifiers.append(
+            {"scheme": "eu_ct", "value": number, "issuer": "CTIS", "is_primary": True}
         )
-    identifiers: list[dict[str, Any]] = [
-        {"scheme": "eu_ct", "value": number, "issuer": "CTIS", "is_primary": True}
-    ]
+    else:
+        notes.add(
+            "identifiers",
+            trial.get("ctNumber"),
+            _("a CTIS trial needs its EU CT number (ctNumber, like 2023-501234-12-00)"),
+        )
     for key, scheme in (("eudraCtNumber", "eudract"), ("nctNumber", "nct")):
         if line(trial.get(key)):
             identifiers.append({"scheme": scheme, "value": line(trial.get(key))})
@@ -124,23 +129,13 @@ def trial_data(trial: dict[str, Any]) -> dict[str, Any]:
         name = line(entry).split(":")[0]
         if not name:
             continue
-        try:
-            code = country_code(name)
-        except ValueError as error:
-            raise ValidationFailed(
-                code="country_unknown", field="trialCountries", message=str(error)
-            ) from None
+        code, _as_given = site_country(name)
         if code not in countries:
             countries.append(code)
     sites = []
-    for index, raw in enumerate(as_list(trial.get("trialSites"))):
+    for raw in as_list(trial.get("trialSites")):
         site = as_dict(raw)
-        try:
-            country = country_code(site.get("country"))
-        except ValueError as error:
-            raise ValidationFailed(
-                code="country_unknown", field=f"trialSites.{index}.country", message=str(error)
-            ) from None
+        country, country_as_given = site_country(site.get("country"))
         sites.append(
             {
                 "organisation": clip(
@@ -149,6 +144,7 @@ def trial_data(trial: dict[str, Any]) -> dict[str, Any]:
                 "city": clip(line(site.get("city")), 100),
                 "postal_code": clip(line(site.get("postcode")), 20),
                 "country": country,
+                "country_as_given": country_as_given,
             }
         )
     gender = line(trial.get("gender")).casefold()
@@ -180,12 +176,22 @@ def trial_data(trial: dict[str, Any]) -> dict[str, Any]:
         ]
         + [{"kind": "secondary", "measure": m} for m in _split(trial.get("secondaryEndPoints"))],
         "sex": "female" if gender == "female" else ("male" if gender == "male" else "all"),
-        "target_enrolment": parse_int(trial.get("totalNumberEnrolled")),
+        "target_enrolment": notes.parsed(
+            "target_enrolment", parse_int, trial.get("totalNumberEnrolled")
+        ),
         "sites": sites,
     }
-    start = _date(trial.get("startDateEU") or trial.get("startDate"))
-    end = _date(trial.get("endDateEU") or trial.get("endDate"))
     status = data["overall_status"]
+    start = notes.parsed(
+        "planned_start_date" if status == "not_yet_recruiting" else "actual_start_date",
+        _date,
+        trial.get("startDateEU") or trial.get("startDate"),
+    )
+    end = notes.parsed(
+        "actual_end_date" if status in ("completed", "terminated") else "planned_end_date",
+        _date,
+        trial.get("endDateEU") or trial.get("endDate"),
+    )
     if start is not None:
         data["planned_start_date" if status == "not_yet_recruiting" else "actual_start_date"] = (
             start
@@ -194,41 +200,28 @@ def trial_data(trial: dict[str, Any]) -> dict[str, Any]:
         data["actual_end_date" if status in ("completed", "terminated") else "planned_end_date"] = (
             end
         )
-    registered = _date(trial.get("decisionDate"))
+    registered = notes.parsed("registered_on", _date, trial.get("decisionDate"))
     if registered is not None:
         data["registered_on"] = registered
     return data
 
 
-def _prefix(path: Path) -> str:
-    try:
-        with path.open("rb") as stream:
-            for prefix, event, value in ijson.parse(stream):
-                if prefix == "" and event == "start_array":
-                    return "item"
-                if prefix == "" and event == "map_key":
-                    if value == "data":
-                        return "data.item"
-                    if value not in ("pagination", "totalSize"):
-                        return ""
-                if prefix == "" and event not in ("start_map", "map_key"):
-                    break
-    except ijson.JSONError as error:
-        raise ImportFileError(
-            code="json_invalid",
-            message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-        ) from None
+def _prefix(path: Path, limits: ImportLimits) -> str:
+    for prefix, event, value in parse_events(path, limits):
+        if prefix == "" and event == "start_array":
+            return "item"
+        if prefix == "" and event == "map_key":
+            if value == "data":
+                return "data.item"
+            if value not in ("pagination", "totalSize"):
+                return ""
+        if prefix == "" and event not in ("start_map", "map_key"):
+            break
     raise ImportFileError(code="json_shape", message=_("not a CTIS export (trials with ctNumber)"))
 
 
-def read(path: Path) -> Iterator[ParsedRecord]:
-    prefix = _prefix(path)
-    with path.open("rb") as stream:
-        try:
-            for number, trial in enumerate(ijson.items(stream, prefix, use_float=True), start=1):
-                yield build(number, partial(trial_data, as_dict(trial)))
-        except ijson.JSONError as error:
-            raise ImportFileError(
-                code="json_invalid",
-                message=_("not valid JSON: %(error)s") % {"error": first_line(error)},
-            ) from None
+def read(path: Path, *, limits: ImportLimits | None = None) -> Iterator[ParsedRecord]:
+    limits = limits or ImportLimits.from_settings()
+    trials = json_items(path, _prefix(path, limits), limits)
+    for number, trial in enumerate(trials, start=1):
+        yield build(number, partial(trial_data, as_dict(trial)))

@@ -6,7 +6,9 @@ fields come from its first row. A study repeated further down the file is applie
 adds its sites (the registry merges on identifiers). `FILE#N` is the spreadsheet row number
 of the study's first row (the header is row 1). Unknown columns are ignored; `Titel` is
 required. CSV is read as UTF-8 (Windows-1252 when it is not), `;` or `,` separated. XLSX is
-read with openpyxl in read-only mode, first sheet. Both stream row by row.
+read with openpyxl in read-only mode, first sheet, once its parts' declared sizes pass the
+limits (a zip bomb is refused before it is opened). Both stream row by row, within
+`ImportLimits`: rows, rows of one study, cells of a row, the size of a row.
 
 Columns (`COLUMNS`) and values:
 - Studietyp: Läkemedelsprövning, Medicinteknisk prövning, Annan interventionsstudie,
@@ -28,21 +30,21 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studienav.core.errors import ValidationFailed
 from studienav.core.models import Region
 from studienav.registry import identifiers as ids
 from studienav.registry.importers._common import (
     ImportFileError,
+    Notes,
     ParsedRecord,
-    build,
     enum_key,
     line,
     parse_bool,
@@ -50,6 +52,8 @@ from studienav.registry.importers._common import (
     parse_int,
     text,
 )
+from studienav.registry.importers._limits import ImportLimits, size, stopped, too_large
+from studienav.registry.importers._salvage import build
 
 SOURCE = "spreadsheet"
 
@@ -198,19 +202,22 @@ def _key(value: Any) -> str:
     return enum_key(re.sub(r"^fas\s+", "", folded, flags=re.IGNORECASE)) if folded else ""
 
 
-def _choice(table: dict[str, str], value: Any, column: str) -> str:
+def _choice(table: dict[str, str], value: Any, column: str, default: str, notes: Notes) -> str:
+    """The value's meaning, or the default and a note naming the values the column takes."""
     key = _key(value)
     if key in table:
         return table[key]
-    raise ValidationFailed(
-        code="value_unknown",
-        field=column,
-        message=_("%(value)s is not one of: %(choices)s")
+    notes.add(
+        column,
+        value,
+        _("%(value)s is not one of: %(choices)s; kept as %(default)s until checked")
         % {
             "value": repr(line(value)[:40]),
             "choices": ", ".join(sorted({k for k in table if k})[:8]).lower(),
+            "default": default,
         },
     )
+    return default
 
 
 def _regions() -> dict[str, str]:
@@ -230,39 +237,43 @@ def _cell(row: dict[str, Any], key: str) -> Any:
     return "" if value is None else value
 
 
-def _date(value: Any, column: str) -> dt.date | None:
+def _date(value: Any, column: str, notes: Notes) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return parse_date(value)
-    except ValueError as error:
-        raise ValidationFailed(code="date_invalid", field=column, message=str(error)) from None
+    parsed: dt.date | None = notes.parsed(column, parse_date, value)
+    return parsed
 
 
-def _number(value: Any, column: str) -> int | None:
-    try:
-        if isinstance(value, str):
-            value = re.sub(r"\s*år$", "", value.strip(), flags=re.IGNORECASE)
-        return parse_int(value)
-    except ValueError as error:
-        raise ValidationFailed(code="number_invalid", field=column, message=str(error)) from None
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, str):
+        value = re.sub(r"\s*år$", "", value.strip(), flags=re.IGNORECASE)
+    return parse_int(value)
 
 
-def study_data(rows: list[dict[str, Any]], regions: dict[str, str]) -> dict[str, Any]:
+def _number(value: Any, column: str, notes: Notes) -> int | None:
+    parsed: int | None = notes.parsed(column, _whole_number, value)
+    return parsed
+
+
+def study_data(
+    rows: list[dict[str, Any]], regions: dict[str, str], notes: Notes | None = None
+) -> dict[str, Any]:
+    """The fields of a `StudyRecord` from a study's rows; what cannot be read is noted."""
+    notes = notes if notes is not None else Notes()
     first = rows[0]
-    status = _choice(_STATUS, _cell(first, "status"), "Status")
+    status = _choice(_STATUS, _cell(first, "status"), "Status", "unknown", notes)
     identifiers: list[dict[str, Any]] = []
     region_code: str | None = None
     region_text = line(_cell(first, "region"))
     if region_text:
         region_code = regions.get(region_text.casefold())
         if region_code is None:
-            raise ValidationFailed(
-                code="region_unknown",
-                field="Region",
-                message=_("%(value)s is not a region (give its code, like 03, or name)")
+            notes.add(
+                "Region",
+                region_text,
+                _("%(value)s is not a region (give its code, like 03, or name)")
                 % {"value": repr(region_text[:40])},
             )
     for key, scheme in (
@@ -291,15 +302,15 @@ def study_data(rows: list[dict[str, Any]], regions: dict[str, str]) -> dict[str,
     ]
     care = {_key(p) for p in re.split(r"[,;/]", text(_cell(first, "care"))) if p.strip()}
     today = timezone.localdate()
-    start = _date(_cell(first, "start"), "Startdatum")
-    end = _date(_cell(first, "end"), "Slutdatum")
+    start = _date(_cell(first, "start"), "Startdatum", notes)
+    end = _date(_cell(first, "end"), "Slutdatum", notes)
     sites = []
     targets: list[int] = []
     actuals: list[int] = []
     for row in rows:
         name = line(_cell(row, "site"))
-        target = _number(_cell(row, "target"), "Planerat antal deltagare")
-        actual = _number(_cell(row, "actual"), "Antal inkluderade")
+        target = _number(_cell(row, "target"), "Planerat antal deltagare", notes)
+        actual = _number(_cell(row, "actual"), "Antal inkluderade", notes)
         if target is not None:
             targets.append(target)
         if actual is not None:
@@ -325,15 +336,20 @@ def study_data(rows: list[dict[str, Any]], regions: dict[str, str]) -> dict[str,
         "public_title": line(_cell(first, "title")),
         "public_title_en": line(_cell(first, "title_en")),
         "summary_sv": text(_cell(first, "summary")),
-        "study_type": _choice(_STUDY_TYPE, _cell(first, "study_type"), "Studietyp"),
-        "phase": _choice(_PHASE, _cell(first, "phase"), "Fas"),
-        "sponsor_type": _choice(_SPONSOR_TYPE, _cell(first, "sponsor_type"), "Sponsortyp"),
+        # No study type is neutral: other interventional claims the least (see _salvage).
+        "study_type": _choice(
+            _STUDY_TYPE, _cell(first, "study_type"), "Studietyp", "other_interventional", notes
+        ),
+        "phase": _choice(_PHASE, _cell(first, "phase"), "Fas", "na", notes),
+        "sponsor_type": _choice(
+            _SPONSOR_TYPE, _cell(first, "sponsor_type"), "Sponsortyp", "academic", notes
+        ),
         "primary_sponsor_name": line(_cell(first, "sponsor")),
         "overall_status": status,
         "conditions": conditions,
-        "min_age_years": _number(_cell(first, "min_age"), "Minsta ålder"),
-        "max_age_years": _number(_cell(first, "max_age"), "Högsta ålder"),
-        "sex": _choice(_SEX, _cell(first, "sex"), "Kön"),
+        "min_age_years": _number(_cell(first, "min_age"), "Minsta ålder", notes),
+        "max_age_years": _number(_cell(first, "max_age"), "Högsta ålder", notes),
+        "sex": _choice(_SEX, _cell(first, "sex"), "Kön", "all", notes),
         "healthy_volunteers": parse_bool(_cell(first, "healthy")),
         "sites": sites,
         "target_enrolment": sum(targets) if targets else None,
@@ -367,9 +383,14 @@ def _group_key(row: dict[str, Any]) -> tuple[str, ...]:
     return ("title", line(_cell(row, "title")).casefold())
 
 
-def _header(cells: list[Any]) -> list[str | None]:
+def _header(cells: list[Any], limits: ImportLimits) -> list[str | None]:
+    if any(line(c) for c in cells[limits.columns :] if c is not None):
+        raise stopped(
+            "spreadsheet_columns",
+            _("more than %(limit)s columns") % {"limit": limits.columns},
+        )
     known = {name.casefold(): key for name, key in COLUMNS.items()}
-    header = [known.get(line(c).casefold()) for c in cells]
+    header = [known.get(line(c).casefold()) for c in cells[: limits.columns]]
     if "title" not in header:
         raise ImportFileError(
             code="spreadsheet_header",
@@ -381,7 +402,33 @@ def _header(cells: list[Any]) -> list[str | None]:
     return header
 
 
-def _csv_rows(path: Path) -> Iterator[list[Any]]:
+class _RowTooLarge(Exception):
+    pass
+
+
+class _Lines:
+    """A CSV file's lines for `csv.reader`, ending at a row (one or more lines, a cell may
+    hold line breaks) longer than `limit` characters before it is read whole."""
+
+    def __init__(self, stream: IO[str], limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.row = 0  # characters of the row being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        self.row += len(line)
+        if self.row > self.limit:
+            raise _RowTooLarge
+        return line
+
+
+def _csv_rows(path: Path, limits: ImportLimits) -> Iterator[list[Any]]:
     with path.open("rb") as raw:
         head = raw.read(65536)
     try:
@@ -395,18 +442,70 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
+    number = 0
     try:
         with path.open("r", encoding=encoding, newline="") as stream:
-            yield from csv.reader(stream, delimiter=delimiter)
-    except (UnicodeDecodeError, csv.Error) as error:
+            lines = _Lines(stream, limits.record_bytes)
+            for cells in csv.reader(lines, delimiter=delimiter):
+                number += 1
+                lines.row = 0
+                yield cells
+    except _RowTooLarge:
+        raise too_large(limits.record_bytes, number + 1) from None
+    except csv.Error as error:  # a cell larger than csv.field_size_limit(), a stray quote
+        raise stopped(
+            "csv_invalid", _("cannot read the CSV: %(error)s") % {"error": error}, number + 1
+        ) from None
+    except UnicodeDecodeError as error:
         raise ImportFileError(
             code="csv_invalid", message=_("cannot read the CSV: %(error)s") % {"error": error}
         ) from None
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+# An XLSX file has some ten parts, one a sheet; small parts (under 1 MB) may pack well.
+_PARTS = 10_000
+_SMALL = 1024 * 1024
+
+
+def _zip_check(path: Path, limits: ImportLimits) -> None:
+    """Refuse an XLSX file whose parts would unpack beyond the limits, before openpyxl reads
+    it. The sizes are the ones the zip declares: Python's zipfile never unpacks more than a
+    part declares (it stops there, and the checksum then fails)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(
+            code="xlsx_invalid",
+            message=_("not a readable XLSX file: %(error)s") % {"error": type(error).__name__},
+        ) from None
+    if len(parts) > _PARTS:
+        raise ImportFileError(
+            code="xlsx_parts",
+            message=_("the XLSX file has more than %(limit)s parts") % {"limit": _PARTS},
+        )
+    if sum(part.file_size for part in parts) > limits.unpacked_bytes:
+        raise ImportFileError(
+            code="xlsx_unpacked",
+            message=_("the XLSX file unpacks to more than %(size)s")
+            % {"size": size(limits.unpacked_bytes)},
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _SMALL and ratio > limits.compression_ratio:
+            raise ImportFileError(
+                code="xlsx_ratio",
+                message=_(
+                    "a part of the XLSX file (%(name)s) is compressed more than %(ratio)s to 1"
+                )
+                % {"name": part.filename[:100], "ratio": limits.compression_ratio},
+            )
+
+
+def _xlsx_rows(path: Path, limits: ImportLimits) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    _zip_check(path, limits)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
@@ -416,35 +515,58 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        # One cell beyond the limit, so that a header wider than the limit is seen.
+        for row in sheet.iter_rows(max_col=limits.columns + 1, values_only=True):
             yield list(row)
     finally:
         workbook.close()
 
 
-def read(path: Path) -> Iterator[ParsedRecord]:
+def _too_many_rows(limits: ImportLimits) -> str:
+    return _("one study spans more than %(limit)s rows") % {"limit": limits.rows_per_study}
+
+
+def read(path: Path, *, limits: ImportLimits | None = None) -> Iterator[ParsedRecord]:
+    limits = limits or ImportLimits.from_settings()
     with path.open("rb") as stream:
         is_zip = stream.read(4) == b"PK\x03\x04"
-    rows = _xlsx_rows(path) if is_zip else _csv_rows(path)
+    rows = _xlsx_rows(path, limits) if is_zip else _csv_rows(path, limits)
     header: list[str | None] | None = None
     regions = _regions()
     group: list[dict[str, Any]] = []
     group_row = 0
+    overflow = False  # the study of `key` has more rows than a study may: skip the rest
     key: tuple[str, ...] = ()
-    for number, cells in enumerate(rows, start=1):
-        if header is None:
-            header = _header(cells)
-            continue
-        if not any(line(c) for c in cells if c is not None):
-            continue
-        row = {k: v for k, v in zip(header, cells, strict=False) if k is not None}
-        row_key = _group_key(row)
-        if group and row_key == key:
-            group.append(row)
-            continue
-        if group:
+    try:
+        for number, cells in enumerate(rows, start=1):
+            if header is None:
+                header = _header(cells, limits)
+                continue
+            if number > limits.rows + 1:
+                raise stopped(
+                    "spreadsheet_rows",
+                    _("more than %(limit)s rows; this row and the rows after it are not read")
+                    % {"limit": limits.rows},
+                    number,
+                )
+            if not any(line(c) for c in cells[: limits.columns] if c is not None):
+                continue
+            row = {k: v for k, v in zip(header, cells, strict=False) if k is not None}
+            row_key = _group_key(row)
+            if (group or overflow) and row_key == key:
+                if not overflow and len(group) < limits.rows_per_study:
+                    group.append(row)
+                elif not overflow:
+                    group, overflow = [], True
+                    yield ParsedRecord(group_row, errors=[("record", _too_many_rows(limits))])
+                continue
+            if group:
+                yield build(group_row, partial(study_data, group, regions))
+            group, group_row, key, overflow = [row], number, row_key, False
+    except ImportFileError:
+        if group:  # the rows read before the reading stopped make their study
             yield build(group_row, partial(study_data, group, regions))
-        group, group_row, key = [row], number, row_key
+        raise
     if header is None:
         raise ImportFileError(code="spreadsheet_empty", message=_("the spreadsheet is empty"))
     if group:

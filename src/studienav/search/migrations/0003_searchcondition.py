@@ -26,7 +26,7 @@ def collation_backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 
 
 def keys_forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    from studienav.participation.matching import study_condition_keys
+    from studienav.search.conditions import study_condition_keys
 
     SearchEntry = apps.get_model("search", "SearchEntry")
     SearchCondition = apps.get_model("search", "SearchCondition")

@@ -9,7 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from studienav.core.errors import DomainError
 from studienav.core.models import User
-from studienav.feasibility.exchange import AnswerDocument, RequestDocument, document_parse
+from studienav.feasibility.exchange import (
+    MAX_BYTES,
+    AnswerDocument,
+    RequestDocument,
+    document_parse,
+    too_large,
+)
 from studienav.feasibility.services import answer_import, request_import
 
 
@@ -29,6 +35,8 @@ class Command(BaseCommand):
         if by is None:
             raise CommandError(f"--by: no person with e-mail {options['by']!r}")
         try:
+            if path.stat().st_size > MAX_BYTES:
+                raise CommandError(f"{path}: {too_large().message}")
             text = path.read_bytes()
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from error

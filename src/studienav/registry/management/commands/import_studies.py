@@ -15,7 +15,10 @@ from studienav.registry.organisations import OrganisationMatcher
 class Command(BaseCommand):
     help = (
         "Import studies from registry files; one line per rejected record (FILE#N: field: "
-        "message) on stderr, the counts on stdout; exit 1 when anything was rejected."
+        "message) and per part of a kept record that could not be understood (FILE#N: field: "
+        "message (kept for review), also noted on the study for a coordinator) on stderr, the "
+        "counts on stdout; exit 1 when anything was rejected. Files are read within the "
+        "IMPORT_MAX_* limits (nesting, record size, rows, XLSX unpacking)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
