@@ -459,6 +459,21 @@ def test_a_reimport_that_understands_the_field_clears_its_note(tmp_path: Path) -
     assert AuditEvent.objects.filter(action="study.import_update").count() == 1
 
 
+@pytest.mark.django_db
+def test_a_nul_character_in_a_text_is_taken_out_with_a_note(tmp_path: Path) -> None:
+    study = json.loads((DATA / "ctgov-v2" / "NCT03418623.json").read_text(encoding="utf-8"))
+    study["protocolSection"]["descriptionModule"]["briefSummary"] = "Before\x00after"
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    report = import_file(path=path)
+    assert (report.created, report.rejected, report.flagged) == (1, 0, 1)
+    stored = Study.objects.get()
+    assert stored.summary_en == "Beforeafter"
+    assert [(n["field"], n["value"]) for n in stored.import_notes] == [
+        ("summary_en", "Beforeafter")
+    ]
+
+
 # --- only a record without identity is rejected ---------------------------------------------
 
 

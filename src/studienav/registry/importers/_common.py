@@ -55,7 +55,8 @@ def as_given(value: Any) -> str:
             shown = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
             shown = repr(value)
-    return clip(" ".join(shown.split()), NOTE_VALUE_LENGTH)
+    # One line, and no NUL: PostgreSQL keeps none in text or JSON.
+    return clip(" ".join(shown.replace("\x00", "").split()), NOTE_VALUE_LENGTH)
 
 
 class Notes:

@@ -145,8 +145,10 @@ def _usable_identifier(identifiers: Any) -> str | None:
 
 
 def _registry_rules(data: dict[str, Any], notes: Notes) -> None:
-    """Values the record's schema lets through but the registry cannot keep: e-mail
-    addresses and links it could not use, numbers beyond its columns, issuers too long."""
+    """Values the record's schema lets through but the registry cannot keep: NUL characters
+    (PostgreSQL keeps none in text), e-mail addresses and links it could not use, numbers
+    beyond its columns, issuers too long."""
+    _without_nul(data, "", notes)
     _checked_email(data, "", _EMAILS, notes)
     url = data.get("results_url")
     if isinstance(url, str) and url.strip():
@@ -168,6 +170,22 @@ def _registry_rules(data: dict[str, Any], notes: Notes) -> None:
     for index, site in enumerate(_items(data, "sites")):
         _checked_email(site, f"sites.{index}.", ("contact_email",), notes)
         _checked_numbers(site, f"sites.{index}.", notes)
+
+
+def _without_nul(data: dict[str, Any], prefix: str, notes: Notes) -> None:
+    """Drop NUL characters from the record's texts and its items' texts, with a note."""
+    for name, value in data.items():
+        if isinstance(value, str):
+            if "\x00" in value:
+                data[name] = value.replace("\x00", "")
+                notes.add(prefix + name, value, _("a NUL character was taken out"))
+        elif isinstance(value, list) and not prefix:
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    _without_nul(item, f"{name}.{index}.", notes)
+                elif isinstance(item, str) and "\x00" in item:
+                    value[index] = item.replace("\x00", "")
+                    notes.add(f"{name}.{index}", item, _("a NUL character was taken out"))
 
 
 def _items(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
