@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import benchmarks
+from benchmarks.bench_search import SIDE_BY_SIDE, databases_compare
 
 
 def main() -> None:
@@ -31,10 +32,15 @@ def main() -> None:
     ]
     if not names:
         print("no benchmarks yet")
+    # A PostgreSQL database to run the search and load benchmarks on as well (beside SQLite).
+    postgres_url = os.environ.get("BENCH_POSTGRES_URL", "")
     for name in names:
-        module = importlib.import_module(f"benchmarks.{name}")
         started = time.time()
-        result: dict[str, Any] = module.run(scale=args.scale)
+        result: dict[str, Any]
+        if postgres_url and name in SIDE_BY_SIDE:
+            result = databases_compare(name, args.scale, postgres_url)
+        else:
+            result = importlib.import_module(f"benchmarks.{name}").run(scale=args.scale)
         result.update(
             benchmark=name,
             started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),

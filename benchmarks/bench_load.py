@@ -165,6 +165,8 @@ def _server_env(var_dir: Path) -> dict[str, str]:
         STUDIENAV_VAR_DIR=str(var_dir),
         PARTICIPATION_KEYS=Fernet.generate_key().decode(),
         PARTICIPATION_HASH_KEY="bench-load-hash-key",
+        AUDIT_KEYS="bench:bench-load-audit-key-" + "x" * 32,
+        AUDIT_ANCHOR_DIR=str(var_dir / "audit-anchors"),
         API_RATE_LIMIT="0",
         LOG_LEVEL="WARNING",
         CACHE_URL=CACHE_URL,

@@ -3,17 +3,30 @@
 
 Uses the database of DATABASE_URL (migrated here). When it holds fewer than N studies,
 `studienav demo-data --studies K` generates the rest (DEBUG must be on) and indexes them.
+
+With BENCH_POSTGRES_URL naming a PostgreSQL database, `python -m benchmarks` runs this and
+bench_load once on SQLite (DATABASE_URL when it is SQLite, else the default database) and once
+on PostgreSQL, and writes both with their ratio into one file (`databases_compare`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 FULL_SIZE = 500_000
 ROUNDS = 60
+# The benchmarks that run on both databases when BENCH_POSTGRES_URL is given.
+SIDE_BY_SIDE = ("bench_search", "bench_load")
+# Figures compared as PostgreSQL's over SQLite's: times, and requests a second.
+_RATIO_SUFFIXES = ("_ms", "_per_s")
 
 
 def _timed(call: Callable[[int], object], rounds: int = ROUNDS) -> dict[str, float]:
@@ -37,6 +50,7 @@ def studies_ensure(scale: float) -> tuple[int, dict[str, float]]:
     the number of public studies and the seconds spent setting up."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     from studienav.core.models import Region
     from studienav.core.reference import reference_data_load
@@ -61,6 +75,14 @@ def studies_ensure(scale: float) -> tuple[int, dict[str, float]]:
         started = time.monotonic()
         search_reindex()
         setup["reindex_s"] = round(time.monotonic() - started, 1)
+    if setup and connection.vendor == "postgresql":
+        # What autovacuum does on a running server some minutes after a bulk write: the
+        # visibility map that index-only scans need, and fresh statistics.
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            for table in ("search_searchentry", "search_searchtext", "search_searchsite"):
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+        setup["vacuum_s"] = round(time.monotonic() - started, 1)
     return studies_public().count(), setup
 
 
@@ -138,3 +160,50 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     except AssertionError as error:  # the API may not be mounted in this tree yet
         result["api_studies"] = {"error": str(error)}
     return result
+
+
+def _ratios(sqlite: Any, postgresql: Any) -> Any:
+    """PostgreSQL's figure over SQLite's, for every time and rate both results hold."""
+    if not isinstance(sqlite, dict) or not isinstance(postgresql, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in sqlite.items():
+        other = postgresql.get(key)
+        if isinstance(value, dict):
+            if (inner := _ratios(value, other)) is not None and inner:
+                out[key] = inner
+        elif (
+            key.endswith(_RATIO_SUFFIXES)
+            and isinstance(value, int | float)
+            and isinstance(other, int | float)
+            and value
+        ):
+            out[key] = round(other / value, 2)
+    return out
+
+
+def databases_compare(name: str, scale: float, postgres_url: str) -> dict[str, Any]:
+    """Run benchmark `name` on SQLite and then on PostgreSQL, each in a process of its own (the
+    settings name one database per process), and return both results with the ratios of
+    their figures (PostgreSQL over SQLite: above 1 is slower, or more requests a second)."""
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_POSTGRES_URL"}
+    sqlite_env = dict(env)
+    if not sqlite_env.get("DATABASE_URL", "").startswith("sqlite"):
+        sqlite_env.pop("DATABASE_URL", None)  # the settings' default SQLite database
+    results: dict[str, Any] = {}
+    for vendor, run_env in (
+        ("sqlite", sqlite_env),
+        ("postgresql", {**env, "DATABASE_URL": postgres_url}),
+    ):
+        out = Path("var/bench") / f"{name}.json"
+        out.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "benchmarks", name, "--scale", str(scale)]
+        subprocess.run(command, env=run_env, check=True)  # noqa: S603 (our own interpreter)
+        results[vendor] = json.loads(out.read_text())
+        out.with_name(f"{name}-{vendor}.json").write_text(out.read_text())
+    return {
+        "database": "sqlite and postgresql",
+        "sqlite": results["sqlite"],
+        "postgresql": results["postgresql"],
+        "postgresql_over_sqlite": _ratios(results["sqlite"], results["postgresql"]),
+    }

@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "studienav.stats",
     "studienav.feasibility",
     "studienav.participation",
+    "studienav.counts",
+    "studienav.disclosure",
+    "studienav.funding",
+    "studienav.network",
 ]
 
 MIDDLEWARE = [
@@ -275,12 +279,12 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-# Request bodies: a form's fields at most 2.5 MB; an upload, file and fields, at most 51 MB (the
-# registry import takes files of 50 MB), refused from its Content-Length before it is read.
-# An uploaded file over 2.5 MB waits in a temporary file, not in memory.
+# Request bodies: a form's fields at most 2.5 MB; an upload, file and fields, at most the
+# largest file an upload takes (the registry import's) plus 1 MB for the form, refused from its
+# Content-Length before it is read. An uploaded file over 2.5 MB waits in a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-UPLOAD_MAX_BYTES = 51 * 1024 * 1024
+UPLOAD_MAX_BYTES = IMPORT_WEB_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "studienav.core.uploads.UploadSizeLimit",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -376,3 +380,125 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Patient counts (studienav.counts) ---
+# Folder of each region's OMOP store (Parquet files in <dir>/<REGION_CODE>/).
+COUNTS_DATA_DIR = Path(env.str("COUNTS_DATA_DIR", default=str(VAR_DIR / "counts")))
+# Exact counts (no threshold, no noise) for tests only; refused with production settings.
+COUNTS_TEST_MODE: bool = env.bool("COUNTS_TEST_MODE", default=False)
+# Spark master for the scale-out engine (local[2] on one machine, spark://host:7077 in a cluster).
+COUNTS_SPARK_MASTER: str = env.str("COUNTS_SPARK_MASTER", default="local[2]")
+# Spark shuffle partitions (small for one machine, larger for a cluster).
+COUNTS_SPARK_PARTITIONS: int = env.int("COUNTS_SPARK_PARTITIONS", default=4)
+# Memory of the Spark driver.
+COUNTS_SPARK_MEMORY: str = env.str("COUNTS_SPARK_MEMORY", default="2g")
+# Threads DuckDB may use for one count (0: all cores).
+COUNTS_DUCKDB_THREADS: int = env.int("COUNTS_DUCKDB_THREADS", default=0)
+# Secret behind each region's sticky noise (HMAC key); empty: derived from SECRET_KEY.
+COUNTS_NOISE_KEY: str = env.str("COUNTS_NOISE_KEY", default="")
+# The hub's Ed25519 private key (base64 of 32 bytes) signing questions to agents; empty: derived.
+COUNTS_HUB_PRIVATE_KEY: str = env.str("COUNTS_HUB_PRIVATE_KEY", default="")
+# A count agent's Ed25519 private key (base64 of 32 bytes) signing its answers.
+COUNTS_AGENT_PRIVATE_KEY: str = env.str("COUNTS_AGENT_PRIVATE_KEY", default="")
+# Hub public keys (base64) a count agent accepts questions from, comma-separated.
+COUNTS_AGENT_HUB_KEYS: list[str] = env.list("COUNTS_AGENT_HUB_KEYS", default=[])
+# Seconds a signed question stays valid (clock difference between hub and agent included).
+COUNTS_AGENT_MAX_AGE: int = env.int("COUNTS_AGENT_MAX_AGE", default=300)
+# Seconds the hub waits for an agent before marking its region as waiting.
+COUNTS_AGENT_TIMEOUT: float = env.float("COUNTS_AGENT_TIMEOUT", default=15.0)
+if COUNTS_TEST_MODE and not DEBUG:
+    # Exact counts would leave the regions: test mode never runs with production settings.
+    raise ImproperlyConfigured(
+        "COUNTS_TEST_MODE=1 gives exact counts; it is refused when DEBUG is off."
+    )
+
+# --- Health-data disclosure (studienav.disclosure) ---
+# Where request attachments and decision PDFs are kept: outside the web root, served by a view.
+DISCLOSURE_PRIVATE_DIR = Path(
+    env.str("DISCLOSURE_PRIVATE_DIR", default=str(VAR_DIR / "private" / "disclosure"))
+)
+# Largest PDF a requester may attach (ethics decision, protocol), in bytes.
+DISCLOSURE_ATTACHMENT_MAX_BYTES = env.int(
+    "DISCLOSURE_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024
+)
+# Working days a region has to assign a case handler after a request arrives.
+DISCLOSURE_ASSIGN_DAYS = env.int("DISCLOSURE_ASSIGN_DAYS", default=3)
+# Working days from the complete request to the decision (clarification pauses not counted).
+DISCLOSURE_DECISION_DAYS = env.int("DISCLOSURE_DECISION_DAYS", default=20)
+# Working days the requester has to answer a clarification question.
+DISCLOSURE_CLARIFICATION_DAYS = env.int("DISCLOSURE_CLARIFICATION_DAYS", default=10)
+# Working days from an approving decision to the recorded delivery.
+DISCLOSURE_DELIVERY_DAYS = env.int("DISCLOSURE_DELIVERY_DAYS", default=30)
+# Working days from the complete request to delivery: the target the figures measure against.
+DISCLOSURE_DELIVERY_TARGET_DAYS = env.int("DISCLOSURE_DELIVERY_TARGET_DAYS", default=60)
+
+# --- Research funding (studienav.funding) ---
+# Largest PDF (bytes) an applicant may attach to an application.
+FUNDING_ATTACHMENT_MAX_BYTES: int = env.int(
+    "FUNDING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
+)
+# Days a co-applicant's confirmation link stays valid.
+FUNDING_LINK_MAX_AGE_DAYS: int = env.int("FUNDING_LINK_MAX_AGE_DAYS", default=30)
+
+# --- Network activity (studienav.network) ---
+# Days before a course session that registered participants get a reminder.
+NETWORK_SESSION_REMINDER_DAYS: int = env.int("NETWORK_SESSION_REMINDER_DAYS", default=3)
+# Days before a GCP certificate runs out that its holder is reminded.
+NETWORK_CERTIFICATE_REMINDER_DAYS: int = env.int("NETWORK_CERTIFICATE_REMINDER_DAYS", default=60)
+# Largest file (bytes) the document library accepts.
+NETWORK_DOCUMENT_MAX_BYTES: int = env.int("NETWORK_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Certificate look-ups per client and hour on the public verification page (0: no limit).
+NETWORK_VERIFY_RATE_LIMIT: int = env.int("NETWORK_VERIFY_RATE_LIMIT", default=60)
+
+# --- Staff sign-in with OpenID Connect (studienav.core.oidc) ---
+# Staff may sign in through the region's identity provider too; roles are still granted here.
+OIDC_ENABLED: bool = env.bool("OIDC_ENABLED", default=False)
+# The provider as the sign-in button names it ("Region Uppsala").
+OIDC_PROVIDER_NAME: str = env.str("OIDC_PROVIDER_NAME", default="")
+# The provider's issuer and endpoints, as its /.well-known/openid-configuration lists them.
+OIDC_OP_ISSUER: str = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT: str = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT: str = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT: str = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT: str = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+# This site's client id and secret at the provider (redirect URI: SITE_URL + /oidc/callback/).
+OIDC_RP_CLIENT_ID: str = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET: str = env.str("OIDC_RP_CLIENT_SECRET", default="")
+# How the provider signs its ID tokens (RS256 or ES256; keys from OIDC_OP_JWKS_ENDPOINT).
+OIDC_RP_SIGN_ALGO: str = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+# What is asked for, and the claim that holds the e-mail address an account is found by.
+OIDC_RP_SCOPES: str = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_EMAIL_CLAIM: str = env.str("OIDC_EMAIL_CLAIM", default="email")
+# Refuse an address without `email_verified: true` (off only for a directory's own claim).
+OIDC_REQUIRE_VERIFIED_EMAIL: bool = env.bool("OIDC_REQUIRE_VERIFIED_EMAIL", default=True)
+# Create a role-less account for an address not known here (default: refuse the sign-in).
+OIDC_CREATE_USER: bool = env.bool("OIDC_CREATE_USER", default=False)
+# The provider's sign-in counts as the second factor (it asks for its own); 0: TOTP here too.
+OIDC_PROVIDER_SECOND_FACTOR: bool = env.bool("OIDC_PROVIDER_SECOND_FACTOR", default=True)
+# Seconds to wait for each answer of the provider (token, keys, user info).
+OIDC_TIMEOUT: int = env.int("OIDC_TIMEOUT", default=10)
+# Every sign-in with a PKCE challenge; the callback and refusals are studienav's own.
+OIDC_USE_PKCE = True
+OIDC_CALLBACK_CLASS = "studienav.core.oidc.CallbackView"
+if OIDC_ENABLED:
+    _oidc_required = {
+        "OIDC_PROVIDER_NAME": OIDC_PROVIDER_NAME,
+        "OIDC_OP_ISSUER": OIDC_OP_ISSUER,
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+        "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+        "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+        "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+        "OIDC_RP_CLIENT_ID": OIDC_RP_CLIENT_ID,
+        "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    }
+    _oidc_missing = [name for name, value in _oidc_required.items() if not value]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_oidc_missing)}.")
+    # The token endpoint gets the client secret and the keys say whom to trust: TLS only.
+    _oidc_plain = [name for name, value in _oidc_required.items() if value.startswith("http:")]
+    if _oidc_plain and not DEBUG:
+        raise ImproperlyConfigured(f"{', '.join(_oidc_plain)}: https:// when DEBUG is off.")
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "studienav.core.oidc.IdentityProviderBackend",
+    ]

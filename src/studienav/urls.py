@@ -1,5 +1,6 @@
 """Root URLs: Swedish pages at /, English under /en/; health and admin outside the languages."""
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -13,6 +14,10 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("studienav.api.urls")),
 ]
+# Staff sign-in through the region's identity provider, when turned on (studienav.core.oidc):
+# one callback address outside the languages, as the provider has it registered.
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 urlpatterns += i18n_patterns(
     path("", include("studienav.core.urls")),
     path("", include("studienav.registry.urls")),
@@ -20,6 +25,10 @@ urlpatterns += i18n_patterns(
     path("", include("studienav.stats.urls")),
     path("", include("studienav.feasibility.urls")),
     path("", include("studienav.participation.urls")),
+    path("", include("studienav.counts.urls")),
+    path("", include("studienav.disclosure.urls")),
+    path("", include("studienav.funding.urls")),
+    path("", include("studienav.network.urls")),
     prefix_default_language=False,
 )
 

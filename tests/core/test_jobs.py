@@ -22,6 +22,7 @@ from studienav.core.jobs import (
     cron_run,
     job_next_due,
     job_runs_prune,
+    jobs_all,
     jobs_overdue,
 )
 from studienav.core.models import JobRun, Role, ScheduledJob, User
@@ -66,6 +67,12 @@ def test_the_schedule_names_every_job_the_node_runs() -> None:
         "audit-anchor",
         "sync-ctgov",
     ]
+
+
+def test_apps_add_their_own_jobs_after_cores() -> None:
+    names = [job.name for job in jobs_all()]
+    assert names[: len(JOBS)] == [job.name for job in JOBS]
+    assert "import-uploads-expire" in names
 
 
 def test_cron_runs_a_due_job_once_and_records_the_run() -> None:
@@ -160,7 +167,9 @@ def test_cron_runs_every_real_job_and_health_stays_ready(client: Client, tmp_pat
         call_command("cron", "--force", stdout=quiet, stderr=quiet)
     assert quiet.getvalue() == ""  # nothing for cron to mail when all went well
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines] == [
+    ran = [line.split(":")[0] for line in lines]
+    assert ran == [job.name for job in jobs_all() if job.enabled()]
+    assert ran[:7] == [
         "outbox-deliver",
         "send-reminders",
         "notify-new-studies",

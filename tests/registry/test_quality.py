@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -27,7 +27,6 @@ from studienav.registry.quality import (
     likely_duplicates,
     quality_error_q,
     quality_issues,
-    region_attention,
     title_fold,
 )
 from tests.factories import OrganisationFactory
@@ -292,28 +291,6 @@ def test_merged_studies_are_not_offered_as_duplicates() -> None:
 
 
 # --- the region's counts -------------------------------------------------------------------
-
-
-def test_region_attention_counts_what_waits_for_the_coordinator(uppsala: Region) -> None:
-    _study(state=StudyState.SUBMITTED)
-    good = _study(state=StudyState.PUBLISHED, public_title="Kolkicin efter hjärtinfarkt")
-    good.status_confirmed_at = TODAY - timedelta(days=10)
-    good.save()
-    stale = _study(state=StudyState.PUBLISHED, public_title="Fysisk träning vid hjärtsvikt")
-    stale.status_confirmed_at = TODAY - timedelta(days=200)
-    stale.save()
-    broken = _study(state=StudyState.PUBLISHED, public_title="Astma hos barn", summary_sv="")
-    broken.status_confirmed_at = TODAY
-    broken.save()
-    elsewhere = _study(site=_hospital("18", "Universitetssjukhuset Örebro"))
-    assert elsewhere.pk
-    counts = region_attention(uppsala)
-    assert counts == {
-        "submitted_waiting": 1,
-        "pending_changes": 0,
-        "needs_status_check": 1,
-        "published_with_quality_errors": 1,
-    }
 
 
 def test_counted_errors_agree_with_the_checks_on_each_kind_of_error() -> None:

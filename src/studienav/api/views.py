@@ -39,6 +39,7 @@ from studienav.api.selectors import (
 from studienav.core.errors import ValidationFailed
 from studienav.core.models import Organisation, OrganisationType, Region
 from studienav.core.spreadsheets import spreadsheet_csv_lines
+from studienav.core.timeouts import statement_timed_out, timed_out_response
 from studienav.registry.models import (
     CareSetting,
     OverallStatus,
@@ -228,6 +229,8 @@ def _not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 
 def _unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
+    if statement_timed_out(error):  # the statement's time bound (core.timeouts): 503
+        return timed_out_response(request)
     return server_error(request, error)
 
 

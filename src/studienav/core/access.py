@@ -12,10 +12,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from studienav.core.models import Role
+from studienav.core.models import Role, User
 from studienav.core.selectors import active_roles, has_role, needs_second_factor
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in person of a view behind one of the decorators below."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -34,8 +40,9 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
     return redirect_to_login(request.get_full_path(), "core:otp_setup")
 
 
-def staff_required(view: View) -> View:
-    """Signed in, second factor passed, and holding at least one role."""
+def signed_in_required(view: View) -> View:
+    """Signed in, and the second factor passed when the person needs one; no role needed
+    (applicants, network members). Never cached."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -44,14 +51,24 @@ def staff_required(view: View) -> View:
         pending = second_factor_redirect(request)
         if pending is not None:
             return pending
-        if not (request.user.is_superuser or active_roles(request.user).exists()):
-            raise PermissionDenied
         response = view(request, *args, **kwargs)
-        # Staff pages show people's data: never kept by browsers or proxies.
         add_never_cache_headers(response)
         return response
 
     return cast(View, wrapped)
+
+
+def staff_required(view: View) -> View:
+    """Signed in, second factor passed, and holding at least one role. Staff pages show
+    people's data: never kept by browsers or proxies."""
+
+    @wraps(view)
+    def with_role(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (request.user.is_superuser or active_roles(request.user).exists()):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return signed_in_required(cast(View, with_role))
 
 
 def role_required(*roles: Role) -> Callable[[View], View]:

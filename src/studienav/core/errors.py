@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
 from django.utils.functional import Promise
 
 
@@ -37,3 +40,19 @@ class InvalidTransition(DomainError):
 
 class ValidationFailed(DomainError):
     default_code = "validation_failed"
+
+
+def model_validate(
+    obj: Model, *, exclude: Iterable[str] = (), code: str | None = None, unique: bool = True
+) -> None:
+    """The model's own checks (`full_clean`); the first failing field as a ValidationFailed
+    naming it, with the code given or `invalid_<field>`."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=unique)
+    except DjangoValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ValidationFailed(
+            code=code or f"invalid_{field}",
+            field=None if field == "__all__" else field,
+            message=" ".join(messages),
+        ) from error

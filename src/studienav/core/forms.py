@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied as Forbidden
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from studienav.core.errors import DomainError, PermissionDenied
 from studienav.core.models import (
     ROLES_PER_ORGANISATION,
     ROLES_PER_REGION,
@@ -23,6 +26,21 @@ from studienav.core.models import (
 )
 from studienav.core.outbox import outbox_enqueue
 from studienav.core.selectors import node_regions
+
+T = TypeVar("T")
+
+
+def form_attempt(form: forms.BaseForm, step: Callable[[], T]) -> T | None:
+    """Run a service for a form: a domain error lands next to its field (or above the form),
+    a refusal becomes 403."""
+    try:
+        return step()
+    except PermissionDenied as error:
+        raise Forbidden(error.message) from error
+    except DomainError as error:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)
+        return None
 
 
 class LoginForm(AuthenticationForm):

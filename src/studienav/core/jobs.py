@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from studienav.core.appmodules import studienav_app_modules
 from studienav.core.models import JobRun, ScheduledJob
 from studienav.core.outbox import outbox_deliver
 
@@ -98,7 +99,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         name="send-reminders",
-        title=_("Remind recipients of study requests"),
+        title=_("Send the reminders that are due"),
         interval=DAY,
         run=_command("send_reminders"),
         hour=7,
@@ -167,9 +168,16 @@ def _is_overdue(job: Job, state: ScheduledJob, now: datetime) -> bool:
     return now > due + OVERDUE_INTERVALS * job.interval
 
 
-def jobs_overdue(*, jobs: Sequence[Job] = JOBS, now: datetime | None = None) -> list[str]:
+def jobs_all() -> tuple[Job, ...]:
+    """Core's jobs, then those each app offers in its `jobs.py` (a `JOBS` tuple)."""
+    offered = [job for module in studienav_app_modules("jobs") for job in module.JOBS]
+    return JOBS + tuple(job for job in offered if job not in JOBS)
+
+
+def jobs_overdue(*, jobs: Sequence[Job] | None = None, now: datetime | None = None) -> list[str]:
     """Names of enabled jobs more than two intervals late. A job counts from when `cron` first
     saw it: before the first cron run nothing is overdue."""
+    jobs = jobs_all() if jobs is None else jobs
     now = now or timezone.now()
     states = {s.name: s for s in ScheduledJob.objects.filter(name__in=[j.name for j in jobs])}
     return [
@@ -196,8 +204,11 @@ class JobStatus:
         return self.job.name
 
 
-def jobs_status(*, jobs: Sequence[Job] = JOBS, now: datetime | None = None) -> list[JobStatus]:
+def jobs_status(
+    *, jobs: Sequence[Job] | None = None, now: datetime | None = None
+) -> list[JobStatus]:
     """Every job with its last run, its outcome and when it is next due."""
+    jobs = jobs_all() if jobs is None else jobs
     now = now or timezone.now()
     states = {s.name: s for s in ScheduledJob.objects.filter(name__in=[j.name for j in jobs])}
     statuses = []
@@ -291,13 +302,14 @@ def job_runs_prune(*, now: datetime | None = None) -> int:
 
 
 def cron_run(
-    *, jobs: Sequence[Job] = JOBS, only: Collection[str] = (), force: bool = False
+    *, jobs: Sequence[Job] | None = None, only: Collection[str] = (), force: bool = False
 ) -> list[JobOutcome]:
     """Run every due job in order (or only the named ones), each in its own try/except."""
+    jobs = jobs_all() if jobs is None else jobs
     outcomes = [job_run(job, force=force) for job in jobs if not only or job.name in only]
     job_runs_prune()
     return outcomes
 
 
-def job_names(jobs: Sequence[Job] = JOBS) -> list[str]:
-    return [job.name for job in jobs]
+def job_names(jobs: Sequence[Job] | None = None) -> list[str]:
+    return [job.name for job in (jobs_all() if jobs is None else jobs)]

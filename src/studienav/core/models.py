@@ -276,6 +276,8 @@ class Role(models.TextChoices):
     NODE_OFFICE = "node_office", _("Node office")
     DISCLOSURE_OFFICER = "disclosure_officer", _("Data-disclosure officer")
     FUNDING_REVIEWER = "funding_reviewer", _("Funding reviewer")
+    FUNDING_CHAIR = "funding_chair", _("Chair of the priority committee")
+    COURSE_LEADER = "course_leader", _("Course leader")
     SPONSOR = "sponsor", _("Sponsor")
     ADMINISTRATOR = "administrator", _("Administrator")
 
@@ -520,3 +522,23 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class StoredFile(models.Model):
+    """A file someone uploaded, kept under a random name outside the web root
+    (`core/files.py`); each capability's attachment adds what it belongs to."""
+
+    original_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -39,6 +39,7 @@ from studienav.core.forms import (
 )
 from studienav.core.jobs import jobs_overdue
 from studienav.core.models import Language, RoleAssignment, User
+from studienav.core.oidc import provider_name
 from studienav.core.selectors import (
     active_roles,
     audit_events_visible_to,
@@ -87,6 +88,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The region's identity provider, offered beside the password when turned on.
+        context["identity_provider"] = provider_name()
+        return context
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from studienav.core.models import Language, Organisation, Region, User
+from studienav.core.models import Language, Organisation, Region, StoredFile, User
 from studienav.registry.models import Phase, Study, StudyType, TherapeuticArea
 
 
@@ -169,23 +169,10 @@ class ClarificationPause(models.Model):
         return self.question[:80]
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A protocol synopsis (PDF), stored under a random name outside the web root."""
 
     request = models.ForeignKey(StudyRequest, on_delete=models.CASCADE, related_name="attachments")
-    original_name = models.CharField(_("file name"), max_length=200)
-    stored_name = models.CharField(max_length=64, unique=True)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RegionPart(models.Model):

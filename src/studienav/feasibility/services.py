@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,15 +11,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from studienav.core.audit import audit_record, snapshot
-from studienav.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from studienav.core.errors import (
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+    model_validate,
+)
+from studienav.core.files import pdf_upload_check, private_stored
 from studienav.core.models import Organisation, Region, Role, User
 from studienav.core.selectors import node_regions, organisations_where
 from studienav.core.services import send_templated_mail
@@ -43,7 +48,6 @@ from studienav.feasibility.selectors import can_coordinate, can_manage_requests,
 from studienav.registry.models import Study
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
 LINK_SALT = "studienav.feasibility.answer-link"
 LINK_MAX_AGE = timedelta(days=60)
 REMINDER_DAYS = (7, 2)  # reminders this many days before the answer deadline
@@ -75,19 +79,6 @@ REQUEST_FIELDS = (
 def attachment_dir() -> Path:
     """Outside the web root: files are served only through the checking view."""
     return Path(settings.MEDIA_ROOT) / "feasibility"
-
-
-def _full_clean(obj: models.Model, exclude: Iterable[str] = ()) -> None:
-    """full_clean, turned into a domain error that names the first failing field."""
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ValidationFailed(
-            code="invalid_" + field,
-            field=None if field == "__all__" else field,
-            message=" ".join(messages),
-        ) from error
 
 
 def _reference_next(received: datetime) -> str:
@@ -152,7 +143,7 @@ def _request_create(
         **data,
     )
     request.reference = reference or _reference_next(request.received_at)
-    _full_clean(request)
+    model_validate(request)
     try:
         with transaction.atomic():
             request.save()
@@ -271,35 +262,17 @@ def attachment_add(*, by: User, request: StudyRequest, upload: File) -> Attachme
     """Store a protocol synopsis: a PDF of at most 20 MB, under a random name."""
     if not (can_manage_requests(by) or is_sponsor_of(by, request)):
         raise PermissionDenied(code="not_allowed", message=_("You cannot add files here."))
-    name = Path(upload.name or "synopsis.pdf").name[:200]
-    size = upload.size
-    upload.seek(0)
-    if size > ATTACHMENT_MAX_BYTES:
-        raise ValidationFailed(
-            code="attachment_too_large",
-            field="attachments",
-            message=_("%(name)s is larger than 20 MB.") % {"name": name},
+    name = pdf_upload_check(upload, limit=ATTACHMENT_MAX_BYTES, field="attachments")
+    with private_stored(upload, folder=attachment_dir()) as (stored_name, _digest):
+        attachment = Attachment(
+            request=request,
+            original_name=name,
+            stored_name=stored_name,
+            size=upload.size,
+            uploaded_by=by,
         )
-    if size == 0 or upload.read(len(PDF_MAGIC)) != PDF_MAGIC:
-        raise ValidationFailed(
-            code="attachment_not_pdf",
-            field="attachments",
-            message=_("%(name)s is not a PDF file. Attach the protocol synopsis as PDF.")
-            % {"name": name},
-        )
-    upload.seek(0)
-    stored_name = secrets.token_hex(16) + ".pdf"
-    attachment = Attachment(
-        request=request, original_name=name, stored_name=stored_name, size=size, uploaded_by=by
-    )
-    _full_clean(attachment)
-    attachment.save()
-    folder = attachment_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / stored_name
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+        model_validate(attachment)
+        attachment.save()
     audit_record(actor=by, action="feasibility.attachment.add", obj=attachment, before={})
     return attachment
 
@@ -313,7 +286,7 @@ def request_ask_clarification(
         raise PermissionDenied(code="not_node_office", message=_("Only node office asks."))
     _require_state(request, RequestState.RECEIVED)
     pause = ClarificationPause(request=request, question=question.strip(), asked_by=by)
-    _full_clean(pause, exclude=["request"])
+    model_validate(pause, exclude=["request"])
     pause.save()
     before = snapshot(request)
     request.state = RequestState.CLARIFICATION
@@ -543,7 +516,7 @@ def recipients_select(
             selected_by=by,
             link_nonce=secrets.token_hex(16),
         )
-        _full_clean(recipient)
+        model_validate(recipient)
         recipient.save()
         audit_record(
             actor=by,
@@ -607,7 +580,7 @@ def answer_submit(
         channel=channel,
         answered_by=by,
     )
-    _full_clean(answer)
+    model_validate(answer)
     answer.save()
     audit_record(
         actor=by,
@@ -884,7 +857,7 @@ def answer_import(*, by: User, record: AnswerRecord) -> AnswerImport:
         before = snapshot(part)
         _part_from_record(part, region, path, now)
         if snapshot(part) != before:
-            _full_clean(part)
+            model_validate(part)
             part.save()
             audit_record(
                 actor=by,
@@ -900,7 +873,7 @@ def answer_import(*, by: User, record: AnswerRecord) -> AnswerImport:
         request.answer_sent_at = _utc(record.sent_at)
         request.late_reason = record.late_reason
         request.state = RequestState.ANSWERED
-        _full_clean(request)
+        model_validate(request)
         request.save(update_fields=["compiled_answer", "answer_sent_at", "late_reason", "state"])
         audit_record(
             actor=by,
@@ -931,7 +904,7 @@ def outcome_record(
     request.outcome = outcome
     request.outcome_study = study
     request.outcome_recorded_at = timezone.now()
-    _full_clean(request)
+    model_validate(request)
     request.save(update_fields=["outcome", "outcome_study", "outcome_recorded_at"])
     audit_record(
         actor=by,

@@ -13,13 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studienav.core.access import role_required, staff_required
+from studienav.core.access import request_user, role_required, staff_required
+from studienav.core.appmodules import studienav_app_modules
 from studienav.core.errors import DomainError, PermissionDenied
+from studienav.core.forms import form_attempt
 from studienav.core.models import Role, User
+from studienav.core.pdf import pdf_response
 from studienav.core.selectors import node_regions, organisations_where
 from studienav.feasibility import exchange, figures, services
 from studienav.feasibility import forms as f
@@ -45,31 +47,14 @@ from studienav.registry.models import Study
 T = TypeVar("T")
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _attempt(form: forms.BaseForm, step: Callable[[], T]) -> T | None:
-    """Run a service; a domain error lands next to its field, a refusal becomes 403."""
-    try:
-        return step()
-    except PermissionDenied as error:
-        raise Forbidden(error.message) from error
-    except DomainError as error:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
-        return None
-
-
 def _request_for(request: HttpRequest, pk: int) -> StudyRequest:
-    return get_object_or_404(requests_visible_to(_user(request)), pk=pk)
+    return get_object_or_404(requests_visible_to(request_user(request)), pk=pk)
 
 
 @require_GET
 @staff_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     context = {
         "requests": requests_visible_to(user).select_related("sponsor_organisation"),
         "can_submit": organisations_where(user, Role.SPONSOR).exists(),
@@ -81,14 +66,14 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def submit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     organisations = organisations_where(user, Role.SPONSOR)
     if not organisations.exists():
         raise Forbidden
     form = f.RequestForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         uploads = request.FILES.getlist("attachment")
-        created = _attempt(
+        created = form_attempt(
             form,
             lambda: services.request_submit(
                 by=user,
@@ -112,14 +97,14 @@ def submit(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     from studienav.core.models import Organisation
 
-    user = _user(request)
+    user = request_user(request)
     form = f.RegisterForm(
         request.POST or None, request.FILES or None, organisations=Organisation.objects.all()
     )
     if request.method == "POST" and form.is_valid():
         uploads = request.FILES.getlist("attachment")
         received = timezone.make_aware(datetime.combine(form.cleaned_data["received_on"], time(9)))
-        created = _attempt(
+        created = form_attempt(
             form,
             lambda: services.request_register(
                 by=user,
@@ -139,7 +124,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     study_request = _request_for(request, pk)
     parts = list(parts_visible_to(user, study_request))
     manage = can_manage_requests(user)
@@ -157,6 +142,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "attachments": study_request.attachments.all(),
     }
+    # Other capabilities' parts of the request (patient counts' answers), by name.
+    context["panels"] = [
+        panel
+        for module in studienav_app_modules("feasibility_panels")
+        if (panel := module.request_panel(user, study_request))
+    ]
     if manage:
         context["question_form"] = f.QuestionForm()
         context["forward_form"] = f.ForwardForm(regions=node_regions())
@@ -189,7 +180,9 @@ def _post_step(
     form = form_class(request.POST)
     if (
         form.is_valid()
-        and _attempt(form, lambda: step(_user(request), study_request, form.cleaned_data))
+        and form_attempt(
+            form, lambda: step(request_user(request), study_request, form.cleaned_data)
+        )
         is not None
     ):
         messages.success(request, done)
@@ -245,10 +238,10 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
     study_request = _request_for(request, pk)
     form = f.ForwardForm(request.POST, regions=node_regions())
     if form.is_valid():
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.request_forward(
-                by=_user(request),
+                by=request_user(request),
                 request=study_request,
                 regions=list(form.cleaned_data["regions"]),
                 note=form.cleaned_data["note"],
@@ -265,7 +258,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
 def _part_for(request: HttpRequest, pk: int, code: str) -> RegionPart:
     study_request = _request_for(request, pk)
     part = get_object_or_404(study_request.parts.select_related("region"), region__code=code)
-    if not can_coordinate(_user(request), part):
+    if not can_coordinate(request_user(request), part):
         raise Http404
     return part
 
@@ -293,8 +286,9 @@ def recipients(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             services.RecipientChoice(name=name, email=email)
             for name, email in form.cleaned_data["others"]
         ]
-        created = _attempt(
-            form, lambda: services.recipients_select(by=_user(request), part=part, choices=picked)
+        created = form_attempt(
+            form,
+            lambda: services.recipients_select(by=request_user(request), part=part, choices=picked),
         )
         if created is not None:
             messages.success(
@@ -313,10 +307,10 @@ def compile_region(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     part = _part_for(request, pk, code)
     form = f.CompileForm(request.POST or None, initial={"summary": part.summary})
     if request.method == "POST" and form.is_valid():
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.region_compile(
-                by=_user(request), part=part, summary=form.cleaned_data["summary"]
+                by=request_user(request), part=part, summary=form.cleaned_data["summary"]
             ),
         )
         if done is not None:
@@ -336,13 +330,20 @@ def compile_region(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def send_answer(request: HttpRequest, pk: int) -> HttpResponse:
     study_request = _request_for(request, pk)
     parts = list(study_request.parts.select_related("region"))
-    draft = "\n\n".join(f"{p.region.short_name}: {p.summary}" for p in parts if p.is_compiled)
+    draft = "\n\n".join(
+        [f"{p.region.short_name}: {p.summary}" for p in parts if p.is_compiled]
+        + [
+            line
+            for module in studienav_app_modules("feasibility_panels")
+            for line in module.answer_lines(study_request)
+        ]
+    )
     form = f.SendForm(request.POST or None, initial={"answer": draft})
     if request.method == "POST" and form.is_valid():
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.answer_send(
-                by=_user(request),
+                by=request_user(request),
                 request=study_request,
                 answer=form.cleaned_data["answer"],
                 late_reason=form.cleaned_data["late_reason"],
@@ -367,10 +368,10 @@ def send_supplement(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     initial = {"text": f"{part.region.short_name}: {part.summary}"}
     form = f.SupplementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.answer_supplement_send(
-                by=_user(request), part=part, text=form.cleaned_data["text"]
+                by=request_user(request), part=part, text=form.cleaned_data["text"]
             ),
         )
         if done is not None:
@@ -395,7 +396,7 @@ def import_document(request: HttpRequest) -> HttpResponse:
         if upload.size > IMPORT_MAX_BYTES:
             form.add_error("document", _("The file is larger than 5 MB."))
         else:
-            done = _attempt(form, lambda: _import(_user(request), upload.read()))
+            done = form_attempt(form, lambda: _import(request_user(request), upload.read()))
             if done is not None:
                 messages.success(request, done[1])
                 return redirect(done[0])
@@ -434,10 +435,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, studies=Study.objects.filter(merged_into__isnull=True)
     )
     if request.method == "POST" and form.is_valid():
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.outcome_record(
-                by=_user(request),
+                by=request_user(request),
                 request=study_request,
                 outcome=form.cleaned_data["outcome"],
                 study=form.cleaned_data["study"],
@@ -462,12 +463,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
     if not path.is_file():
         raise Http404
     # At most 20 MB; read whole so that staff_required can add its no-store headers.
-    response = HttpResponse(path.read_bytes(), content_type="application/pdf")
-    response["Content-Disposition"] = str(
-        content_disposition_header(as_attachment=True, filename=item.original_name)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_response(path.read_bytes(), item.original_name)
 
 
 def _answer_page(
@@ -477,7 +473,7 @@ def _answer_page(
     form = f.AnswerForm(request.POST or None)
     if answered is None and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _attempt(
+        done = form_attempt(
             form,
             lambda: services.answer_submit(
                 recipient=recipient,
@@ -526,8 +522,10 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
 @staff_required
 def answer(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
     """The same answer form for a recipient who signs in."""
-    recipient = get_object_or_404(recipients_of(_user(request)), pk=recipient_pk, part__request=pk)
-    return _answer_page(request, recipient, AnswerChannel.ACCOUNT, _user(request))
+    recipient = get_object_or_404(
+        recipients_of(request_user(request)), pk=recipient_pk, part__request=pk
+    )
+    return _answer_page(request, recipient, AnswerChannel.ACCOUNT, request_user(request))
 
 
 @require_GET

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -17,7 +16,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from studienav.core.audit import access_log_record, audit_record
-from studienav.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from studienav.core.errors import (
+    DomainError,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+    model_validate,
+)
 from studienav.core.models import Municipality, Region, User
 from studienav.core.services import send_templated_mail
 from studienav.participation.fields import email_hash, keyed_hash
@@ -156,14 +161,6 @@ def _apply_person_data(interest: ExpressionOfInterest, data: PersonData) -> list
     return changed
 
 
-def _full_clean(interest: ExpressionOfInterest) -> None:
-    try:
-        interest.full_clean()
-    except ValidationError as error:
-        name, messages = next(iter(error.message_dict.items()))
-        raise ValidationFailed(code="invalid", field=name, message=messages[0]) from None
-
-
 def _link(name: str, language: str, *args: Any) -> str:
     with translation.override(language):
         return str(settings.SITE_URL) + reverse(f"participation:{name}", args=args)
@@ -258,7 +255,7 @@ def interest_register(
         language=language,
     )
     _apply_person_data(interest, data)
-    _full_clean(interest)
+    model_validate(interest, code="invalid")
     interest.save()
     if kind == InterestKind.GENERAL:
         interest.regions_of_interest.set(data.regions_of_interest)
@@ -376,7 +373,7 @@ def interest_correct(*, interest: ExpressionOfInterest, data: PersonData) -> Exp
     if interest.kind == InterestKind.GENERAL and interest.municipality is not None:
         interest.region = interest.municipality.region
     interest.last_activity_at = timezone.now()
-    _full_clean(interest)
+    model_validate(interest, code="invalid")
     interest.save()
     if interest.kind == InterestKind.GENERAL:
         interest.regions_of_interest.set(data.regions_of_interest)

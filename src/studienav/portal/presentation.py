@@ -4,6 +4,7 @@ facet groups for the filter form, identifiers linked to the public registries, s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -91,9 +92,36 @@ def _pick(language: str, swedish: str, english: str) -> tuple[str, str]:
 ENGLISH_SOURCES = frozenset({"ctgov", "ctis"})
 
 
+# Short function words that tell Swedish from English text (none is a word in the other).
+_SWEDISH_WORDS = frozenset(
+    "och att som med för av på är eller inte har år ska kan vid efter till den det de".split()  # noqa: SIM905
+)
+_ENGLISH_WORDS = frozenset(
+    "and the of with for or not have has years to be are who after during any must".split()  # noqa: SIM905
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def text_language(text: str) -> str:
+    """ "sv" or "en" when the text's function words say so clearly, else ""."""
+    swedish = english = 0
+    for word in _WORD.findall(text[:4000].lower()):
+        swedish += word in _SWEDISH_WORDS
+        english += word in _ENGLISH_WORDS
+    if swedish + english < 3 or swedish == english:
+        return ""
+    return "sv" if swedish > english else "en"
+
+
 def record_language(study: Study) -> str:
-    """The language of a record's texts that exist in one language only."""
-    if study.source in ENGLISH_SOURCES or (study.summary_en and not study.summary_sv):
+    """The language of a record's texts that exist in one language only: the registry's, or
+    what its eligibility criteria are written in, or the language of its only summary."""
+    if study.source in ENGLISH_SOURCES:
+        return "en"
+    written = text_language(f"{study.inclusion_criteria}\n{study.exclusion_criteria}")
+    if written:
+        return written
+    if study.summary_en and not study.summary_sv:
         return "en"
     return "sv"
 

@@ -31,20 +31,15 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
-from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from studienav.core.models import Region
+from studienav.registry.labels import field_label
 from studienav.registry.models import (
-    PUBLIC_STATES,
     RECRUITING_STATUSES,
-    ChangeRequest,
-    ChangeStatus,
     EthicsStatus,
     IdentifierScheme,
     OutcomeKind,
@@ -58,7 +53,6 @@ from studienav.registry.models import (
     StudyState,
     StudyType,
 )
-from studienav.registry.selectors import STATUS_CHECK_DAYS
 
 ERROR = "error"
 WARNING = "warning"
@@ -87,18 +81,12 @@ class QualityIssue:
     severity: str  # "error" | "warning"
 
 
-def _label(field: str) -> str:
-    model_field = Study._meta.get_field(field)
-    assert isinstance(model_field, Field)
-    return str(capfirst(model_field.verbose_name))
-
-
 def _missing(field: str, label: str | None = None) -> QualityIssue:
     return QualityIssue(
         code="missing",
         field=field,
         message=_("%(field)s is missing: it is required before publication.")
-        % {"field": label or _label(field)},
+        % {"field": label or field_label(field)},
         severity=ERROR,
     )
 
@@ -133,7 +121,7 @@ def _required_fields(
                 code="missing",
                 field="planned_start_date",
                 message=_("%(field)s is missing: give the planned or the actual start date.")
-                % {"field": _label("planned_start_date")},
+                % {"field": field_label("planned_start_date")},
                 severity=ERROR,
             )
         )
@@ -148,7 +136,7 @@ def _ethics(study: Study, *, has_ethics_number: bool) -> list[QualityIssue]:
                 code="ethics_not_approved",
                 field="ethics_status",
                 message=_("%(field)s: the ethics review did not approve the study.")
-                % {"field": _label("ethics_status")},
+                % {"field": field_label("ethics_status")},
                 severity=ERROR,
             )
         ]
@@ -158,7 +146,7 @@ def _ethics(study: Study, *, has_ethics_number: bool) -> list[QualityIssue]:
                 code="ethics_pending",
                 field="ethics_status",
                 message=_("%(field)s: the study is not yet approved by the ethics review.")
-                % {"field": _label("ethics_status")},
+                % {"field": field_label("ethics_status")},
                 severity=WARNING,
             )
         ]
@@ -197,9 +185,9 @@ def _date_order(study: Study) -> list[QualityIssue]:
                     field=then,
                     message=_("%(later)s (%(late)s) is before %(earlier)s (%(early)s).")
                     % {
-                        "later": _label(then),
+                        "later": field_label(then),
                         "late": late.isoformat(),
-                        "earlier": _label(first),
+                        "earlier": field_label(first),
                         "early": early.isoformat(),
                     },
                     severity=ERROR,
@@ -220,8 +208,8 @@ def _recruiting_after_end(study: Study, today: date) -> list[QualityIssue]:
                     field="overall_status",
                     message=_("%(status)s is recruiting, but %(field)s (%(date)s) has passed.")
                     % {
-                        "status": _label("overall_status"),
-                        "field": _label(field).lower(),
+                        "status": field_label("overall_status"),
+                        "field": field_label(field).lower(),
                         "date": end.isoformat(),
                     },
                     severity=severity,
@@ -482,25 +470,3 @@ def quality_error_q(today: date) -> Q:
         | ~swedish_site
         | (over & recruiting_site)
     )
-
-
-def _in_region(region: Region) -> Q:
-    return Q(lead_region=region) | Q(pk__in=Site.objects.filter(region=region).values("study"))
-
-
-def region_attention(region: Region) -> dict[str, Any]:
-    """Counts for a region's coordinator: what waits for them, in a few aggregate queries."""
-    today = timezone.localdate()
-    studies = Study.objects.filter(_in_region(region), merged_into__isnull=True)
-    cutoff = timezone.now() - timedelta(days=STATUS_CHECK_DAYS)
-    public = studies.filter(state__in=PUBLIC_STATES)
-    pending = ChangeRequest.objects.filter(status=ChangeStatus.PENDING, study__in=studies)
-    return {
-        "submitted_waiting": studies.filter(state=StudyState.SUBMITTED).count(),
-        "pending_changes": pending.count(),
-        # The same rule as studies_needing_attention, so the count matches the list.
-        "needs_status_check": public.filter(
-            Q(status_confirmed_at__lt=cutoff) | Q(status_confirmed_at__isnull=True)
-        ).count(),
-        "published_with_quality_errors": public.filter(quality_error_q(today)).count(),
-    }

@@ -16,12 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studienav.core.audit import audit_record, json_ready, snapshot
-from studienav.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from studienav.core.errors import (
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+    model_validate,
+)
 from studienav.core.models import Organisation, Region, Role, RoleAssignment, User
 from studienav.core.services import send_templated_mail
 from studienav.participation.services import new_study_notice_queue
 from studienav.registry import identifiers as ids
 from studienav.registry.icd10 import icd10_normalise
+from studienav.registry.labels import field_label
 from studienav.registry.models import (
     PUBLIC_STATES,
     ChangeRequest,
@@ -129,17 +135,8 @@ def _set_fields(study: Study, data: dict[str, Any]) -> None:
         setattr(study, field, value)
 
 
-def _clean(obj: models.Model, exclude: list[str] | None = None) -> None:
-    """The model's own checks; the first error as a ValidationFailed naming its field."""
-    try:
-        obj.full_clean(exclude=exclude)
-    except DjangoValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ValidationFailed(code="invalid", field=field, message=" ".join(messages)) from error
-
-
 def _full_clean(study: Study) -> None:
-    _clean(study, exclude=["created_by", "merged_into", "primary_sponsor"])
+    model_validate(study, exclude=["created_by", "merged_into", "primary_sponsor"], code="invalid")
 
 
 @transaction.atomic
@@ -329,7 +326,7 @@ def change_diff(change: ChangeRequest) -> list[tuple[str, str, Any, Any]]:
     for key, proposed in change.changes.items():
         if key in LIST_ROWS:
             now = _list_text(key, _list_now(study, key))
-            rows.append((key, _list_label(key), now, _list_text(key, proposed)))
+            rows.append((key, field_label(key), now, _list_text(key, proposed)))
         elif key == IDENTIFIERS:
             held = [i.value for i in study.identifiers.all()]
             added = [item["value"] for item in proposed]
@@ -623,14 +620,6 @@ def _applies_at_once(*, study: Study, by: User, site: Site | None = None) -> boo
     raise PermissionDenied(code="not_editor", message=_("You cannot change this study."))
 
 
-def _list_label(key: str) -> str:
-    return {
-        "conditions": _("Conditions"),
-        "interventions": _("Interventions"),
-        "outcomes": _("Outcomes"),
-    }[key]
-
-
 def _list_now(study: Study, key: str) -> list[dict[str, str]]:
     _model, columns = LIST_ROWS[key]
     return [
@@ -917,7 +906,7 @@ def _sites_clean(*, study: Study, sites: dict[str, dict[str, Any]]) -> dict[str,
         before = {field: getattr(probe, field) for field in fields}
         for field, value in fields.items():
             setattr(probe, field, value)
-        _clean(probe, exclude=["study", "organisation", "region"])
+        model_validate(probe, exclude=["study", "organisation", "region"], code="invalid")
         after = {field: getattr(probe, field) for field in fields}
         if site is None:
             cleaned[str(organisation.pk)] = json_ready(
@@ -947,7 +936,7 @@ def _sites_write(
         for field, value in fields.items():
             setattr(site, field, value)
         site.updated_at = timezone.now()
-        _clean(site)
+        model_validate(site, code="invalid")
         site.save()
         if before is not None:
             audit_record(actor=by, action="site.update", obj=site, before=before, reason=reason)

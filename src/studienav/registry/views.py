@@ -11,20 +11,21 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studienav.core.access import role_required, staff_required
+from studienav.core.access import request_user, role_required, staff_required
 from studienav.core.errors import DomainError, InvalidTransition, PermissionDenied
 from studienav.core.models import Organisation, Role, User
 from studienav.core.selectors import is_node_office, organisations_search
 from studienav.registry import forms as f
 from studienav.registry import services
 from studienav.registry.import_uploads import upload_discard, upload_find, upload_keep
+from studienav.registry.labels import field_display, field_label, version_changes
 from studienav.registry.models import ChangeRequest, Merge, Site, Study, StudyState
 from studienav.registry.selectors import (
     can_edit_directly,
@@ -51,11 +52,6 @@ def _optional_module(name: str) -> ModuleType | None:
         if error.name is not None and name.startswith(error.name):
             return None
         raise
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _staff_studies(user: User) -> QuerySet[Study]:
@@ -92,7 +88,7 @@ def _quality_issues(study: Study) -> list[Any] | None:
 @require_GET
 @staff_required
 def study_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = f.StudyFilterForm(request.GET or None)
     studies = _staff_studies(user).select_related("lead_region")
     if form.is_valid():
@@ -191,7 +187,7 @@ def _with_errors(form: forms.BaseForm, *formsets: forms.BaseFormSet[Any]) -> lis
 @require_http_methods(["GET", "POST"])
 @role_required(Role.RESEARCHER, Role.NODE_COORDINATOR)
 def study_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = f.StudyForm(request.POST or None)
     formsets = _formsets(request, None)
     if request.method == "POST" and form.is_valid() & _all_valid(formsets):
@@ -223,7 +219,7 @@ def study_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def study_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     study = get_object_or_404(studies_editable_by(user), pk=pk)
     form = f.StudyForm(request.POST or None, instance=Study.objects.get(pk=pk))
     formsets = _formsets(request, study)
@@ -266,7 +262,7 @@ def study_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _study_page(
     request: HttpRequest, study: Study, status: int = 200, **bound: forms.BaseForm
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     pending = pending_change(study)
     reviewer = can_review(user, study)
     editable = studies_editable_by(user).filter(pk=study.pk).exists()
@@ -276,7 +272,10 @@ def _study_page(
         for action, (form_class, name, _call) in ACTIONS.items()
     }
     forms_.update(bound)
-    record = [(_label(name), _display(name, getattr(study, name))) for name in Study.PUBLIC_FIELDS]
+    record = [
+        (field_label(name), field_display(name, getattr(study, name)))
+        for name in Study.PUBLIC_FIELDS
+    ]
     record.append((_("Conditions"), "; ".join(str(c) for c in study.conditions.all()) or "–"))
     record.append((_("Interventions"), "; ".join(str(i) for i in study.interventions.all()) or "–"))
     record.append((_("Outcomes"), "; ".join(str(o) for o in study.outcomes.all()) or "–"))
@@ -304,7 +303,9 @@ def _study_page(
 @require_GET
 @staff_required
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    study = get_object_or_404(_staff_studies(_user(request)).select_related("lead_region"), pk=pk)
+    study = get_object_or_404(
+        _staff_studies(request_user(request)).select_related("lead_region"), pk=pk
+    )
     return _study_page(request, study)
 
 
@@ -371,7 +372,7 @@ ACTIONS: dict[str, tuple[type[forms.Form], str, Any]] = {
 @require_POST
 @staff_required
 def study_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     study = get_object_or_404(_staff_studies(user), pk=pk)
     form_class, name, call = ACTIONS[action]
     form = form_class(request.POST, auto_id=f"id_{action}_%s")
@@ -390,7 +391,7 @@ def study_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def identifier_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     study = get_object_or_404(studies_editable_by(user), pk=pk)
     form = f.IdentifierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -410,7 +411,7 @@ def identifier_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def site_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     study = get_object_or_404(studies_editable_by(user), pk=pk)
     search = f.OrganisationSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
@@ -459,7 +460,7 @@ def _chosen_organisation(request: HttpRequest) -> Organisation | None:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     site = get_object_or_404(
         sites_manageable_by(user).select_related("study", "organisation"), pk=pk
     )
@@ -486,7 +487,7 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def site_recruitment(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     site = get_object_or_404(
         sites_manageable_by(user).select_related("study", "organisation"), pk=pk
     )
@@ -521,7 +522,7 @@ def site_recruitment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(Role.NODE_COORDINATOR)
 def review_queue_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = f.StudyFilterForm(request.GET or None)
     queue, attention = review_queue(user), studies_needing_attention(user)
     if form.is_valid():
@@ -550,7 +551,7 @@ def _report_lines(report: Any, path: Path) -> list[str]:
 
 
 def _shown(value: Any, name: str) -> str:
-    shown = _display(name, value)
+    shown = field_display(name, value)
     return shown if len(shown) <= 80 else shown[:79].rstrip() + "…"
 
 
@@ -560,7 +561,7 @@ def _preview_rows(report: Any, path: Path) -> list[dict[str, Any]]:
     for item in report.records or []:
         changes = [
             (
-                _("Notes to check after import") if name == "import_notes" else _label(name),
+                _("Notes to check after import") if name == "import_notes" else field_label(name),
                 _shown(old, name),
                 _shown(new, name),
             )
@@ -614,7 +615,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             publish=kept.publish,
             dry_run=True,
             detail=True,
-            by=_user(request),
+            by=request_user(request),
             web=True,
         )
         context = _import_context(report, kept.path, form=form)
@@ -645,7 +646,11 @@ def import_apply(request: HttpRequest) -> HttpResponse:
         return render(request, "registry/import.html", context, status=404)
     try:
         report = importers.import_file(
-            path=kept.path, format=kept.format, publish=kept.publish, by=_user(request), web=True
+            path=kept.path,
+            format=kept.format,
+            publish=kept.publish,
+            by=request_user(request),
+            web=True,
         )
     finally:
         upload_discard(token=kept.token, session=request.session)
@@ -673,7 +678,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.NODE_COORDINATOR)
 def study_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     keep = get_object_or_404(studies_coordinated_by(user), pk=pk)
     choose = f.MergeChooseForm(request.GET if "duplicate" in request.GET else None)
     confirm = f.MergeConfirmForm(request.POST or None)
@@ -714,9 +719,9 @@ def _side_by_side(keep: Study, duplicate: Study | None) -> list[tuple[str, Any, 
         return []
     rows = [
         (
-            _label(name),
-            _display(name, getattr(keep, name)),
-            _display(name, getattr(duplicate, name)),
+            field_label(name),
+            field_display(name, getattr(keep, name)),
+            field_display(name, getattr(duplicate, name)),
         )
         for name in Study.PUBLIC_FIELDS
     ]
@@ -741,65 +746,13 @@ def _side_by_side(keep: Study, duplicate: Study | None) -> list[tuple[str, Any, 
 @staff_required
 def merge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     merge = get_object_or_404(Merge.objects.select_related("kept", "duplicate", "merged_by"), pk=pk)
-    if not can_review(_user(request), merge.kept):
+    if not can_review(request_user(request), merge.kept):
         raise Http404
     rows = [
-        (_label(name), _display(name, value)) for name, value in merge.duplicate_snapshot.items()
+        (field_label(name), field_display(name, value))
+        for name, value in merge.duplicate_snapshot.items()
     ]
     return render(request, "registry/merge_detail.html", {"merge": merge, "rows": rows})
-
-
-# The public history: labels and readable values of StudyVersion.data.
-LIST_LABELS = {
-    "identifiers": (_("Identifiers"), ("scheme", "value")),
-    "conditions": (_("Conditions"), ("name", "icd10")),
-    "interventions": (_("Interventions"), ("name",)),
-    "outcomes": (_("Outcomes"), ("measure",)),
-    "sites": (_("Sites"), ("organisation", "city", "recruitment_status")),
-}
-
-
-def _label(name: str) -> str:
-    if name in LIST_LABELS:
-        return str(LIST_LABELS[name][0])
-    try:
-        field = Study._meta.get_field(name)
-    except Exception:
-        return name
-    return str(getattr(field, "verbose_name", name)).capitalize()
-
-
-def _display(name: str, value: Any) -> str:
-    if value in (None, "", []):
-        return "–"
-    if name in LIST_LABELS and isinstance(value, list):
-        keys = LIST_LABELS[name][1]
-        return "; ".join(
-            " ".join(str(item.get(k) or "") for k in keys).strip()
-            for item in value
-            if isinstance(item, dict)
-        )
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    try:
-        field = Study._meta.get_field(name)
-    except Exception:
-        return str(value)
-    if isinstance(field, models.Field) and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
-
-
-def version_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """What changed between two published versions: (label, old, new), public fields only."""
-    names = [name for name in new if name != "format"] + [name for name in old if name not in new]
-    return [
-        (_label(name), _display(name, old.get(name)), _display(name, new.get(name)))
-        for name in names
-        if old.get(name) != new.get(name)
-    ]
 
 
 @require_GET

@@ -55,7 +55,7 @@ ENTRY_FIELDS = (
     "start_on",
     "region_codes",
 )
-TEXT_FIELDS = ("entry", "document", "places", "conditions")
+TEXT_FIELDS = ("entry", "document", "places", "conditions", "tags")
 
 # Beside its document, an entry's row in `search_fts` (SQLite) holds tags: three-character
 # terms that no folded text can hold (they start with `#`), one for the study's status and one
@@ -63,7 +63,8 @@ TEXT_FIELDS = ("entry", "document", "places", "conditions")
 # region adds them to its MATCH, so the text index itself narrows the matches instead of
 # each of them being looked up in the entries (`cancer` matches 31,000 of 400,000 studies,
 # 3,000 of them recruiting in one region). The tags only narrow: the entries' own columns
-# still decide. A change of the tags needs the text index rebuilt (a migration).
+# still decide. A change of the tags needs the text index rebuilt (a migration). The same
+# tags are in `SearchText.tags`, whose GIN index does this on PostgreSQL.
 STATUS_TAGS: dict[str, str] = {
     "not_yet_recruiting": "#ny",
     "recruiting": "#rc",
@@ -188,7 +189,13 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
         )
         for site in sites
     ]
-    text_row = (study.pk, _padded(text.document), _padded(places), _padded(text.conditions))
+    text_row = (
+        study.pk,
+        _padded(text.document),
+        _padded(places),
+        _padded(text.conditions),
+        fts_tags(entry[2], entry[-1]),
+    )
     named = dict(zip(ENTRY_FIELDS, entry, strict=True))
     fits = [named[field] for field in CONDITION_FIELDS[2:]]  # the entry's, repeated
     condition_rows = [(study.pk, key, *fits) for key in text.keys]
@@ -244,10 +251,7 @@ def _write(
                 cursor.executemany("DELETE FROM search_places WHERE rowid = %s", deleted)
             cursor.executemany(
                 "INSERT INTO search_fts (rowid, document, tags) VALUES (%s, %s, %s)",
-                [
-                    (text[0], text[1], fts_tags(entry[2], entry[-1]))
-                    for entry, text, _sites, _keys in built
-                ],
+                [(text[0], text[1], text[4]) for _entry, text, _sites, _keys in built],
             )
             cursor.executemany(
                 "INSERT INTO search_places (rowid, places) VALUES (%s, %s)",

@@ -3,7 +3,7 @@
 Written only by `studienav.search.index`. On SQLite FTS5 trigram tables index the text
 (`search_fts`, rowid = study id, over `document`) and the places (`search_places`); on
 PostgreSQL pg_trgm GIN indexes and a tsvector column (Swedish and English configurations) on
-`search_searchtext` are added by the migrations.
+`search_searchtext` are added by the migrations, and a GIN index of its `tags`.
 `SearchCondition` holds the keys (`studienav.search.conditions`) that matching people to
 studies looks up.
 """
@@ -79,6 +79,9 @@ class SearchText(models.Model):
     # The sites' organisations, towns and regions: matched from a word's start only.
     places = models.TextField(blank=True)
     conditions = models.TextField(blank=True)
+    # The entry's status and regions as tags (`search.index.fts_tags`): on PostgreSQL a GIN
+    # index of them narrows the text index's matches to the asked ones in the same scan.
+    tags = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"search text {self.entry_id}"

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,6 +105,19 @@ class _RegexChecked(Lookup):
         return f"({lhs} || '') ~ {rhs}", [*lhs_params, *rhs_params]
 
 
+class _Tagged(Lookup):
+    """PostgreSQL: the text row's tags (`search.index.fts_tags`) satisfy a tsquery of the
+    `simple` configuration (`rc & (03 | 21)`), the expression the tags' GIN index holds."""
+
+    lookup_name = "tagged"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        sql = f"to_tsvector('simple'::regconfig, {lhs}) @@ to_tsquery('simple'::regconfig, {rhs})"
+        return sql, [*lhs_params, *rhs_params]
+
+
 for _model, _name in ((SearchEntry, "title"), (SearchText, "document"), (SearchText, "conditions")):
     _field = _model._meta.get_field(_name)
     assert isinstance(_field, models.Field)
@@ -112,6 +126,9 @@ for _name in ("document", "places", "conditions"):
     _field = SearchText._meta.get_field(_name)
     assert isinstance(_field, models.Field)
     _field.register_lookup(_RegexChecked)
+_field = SearchText._meta.get_field("tags")
+assert isinstance(_field, models.Field)
+_field.register_lookup(_Tagged)
 
 
 @dataclass
@@ -198,13 +215,29 @@ def _fts_tags(params: SearchParams) -> str:
     return " AND ".join(f"{{tags}} : ({part})" for part in parts)
 
 
+_REGION_CODE = re.compile(r"[0-9]{2}")
+
+
+def _pg_tags(params: SearchParams) -> str:
+    """PostgreSQL: the tsquery of the asked statuses and regions over the text rows' tags
+    (`SearchText.tags`, as `to_tsvector('simple', tags)`), or "" when the search asks for
+    neither: the lexemes are the tags without their `#` (`rc & (03 | 21)`)."""
+    parts = []
+    if params.statuses and all(status in STATUS_TAGS for status in params.statuses):
+        parts.append(" | ".join(STATUS_TAGS[status][1:] for status in params.statuses))
+    if params.regions and all(_REGION_CODE.fullmatch(code) for code in params.regions):
+        parts.append(" | ".join(params.regions))
+    return " & ".join(f"({part})" for part in parts)
+
+
 def _matching(
     patterns: tuple[str, ...], column: str, tags: str = "", guard: tuple[str, ...] = ()
 ) -> RawSQL:
     """Ids of entries whose text (`document`, with the places) or conditions match any
     pattern, as a subquery (never a list of ids). On SQLite `tags` (`_fts_tags`) narrows the
     text's matches; the places' matches are narrowed only by the filters on the entries. On
-    PostgreSQL a `guard` (`text.typo_guard`) is what the index is asked for instead."""
+    PostgreSQL `tags` (`_pg_tags`) narrows both in the same bitmap as the trigram index's
+    matches, and a `guard` (`text.typo_guard`) is what the index is asked for instead."""
     if connection.vendor == "sqlite":
         sql, params = _fts_rowids(patterns, places=column == "document", tags=tags)
         if column == "document":
@@ -223,18 +256,35 @@ def _matching(
         places = tuple(at_word_start(pattern) for pattern in patterns)
         found |= _regex("places", places, guard)
     query = SearchText.objects.filter(found)
+    if tags and column == "document":
+        query = query.filter(tags__tagged=tags)
     inner, inner_params = query.values("entry_id").query.sql_with_params()
     return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
+
+
+# Patterns in one regular expression: pg_trgm turns an alternation of more (`hjärtsvikt`'s
+# eight names) into a graph too large to take trigrams from, and its index scan then hands
+# over every document to be checked (421,848 instead of 16,297, two seconds).
+_REGEX_GROUP = 4
 
 
 def _regex(column: str, patterns: tuple[str, ...], guard: tuple[str, ...]) -> Q:
     """PostgreSQL: the column matches any pattern; with a guard, the trigram index finds the
     guard's matches and the patterns only check those."""
     if not guard:
-        return Q(**{f"{column}__regex": _patterns_regex(patterns)})
-    return Q(**{f"{column}__regex": _patterns_regex(guard)}) & Q(
-        **{f"{column}__regex_checked": _patterns_regex(patterns)}
-    )
+        return _regex_any(column, patterns)
+    return _regex_any(column, guard) & Q(**{f"{column}__regex_checked": _patterns_regex(patterns)})
+
+
+def _regex_any(column: str, patterns: tuple[str, ...]) -> Q:
+    """The column matches any pattern: a regular expression for each group of them, ORed
+    (one index scan each, combined in one bitmap)."""
+    unique = list(dict.fromkeys(patterns))
+    found = Q()
+    for start in range(0, len(unique), _REGEX_GROUP):
+        group = tuple(unique[start : start + _REGEX_GROUP])
+        found |= Q(**{f"{column}__regex": _patterns_regex(group)})
+    return found
 
 
 def _like_regex(pattern: str) -> str:
@@ -398,7 +448,7 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
         entries = entries.filter(study_id__in=identified)
     if params.identifiers or params.study_ids:
         entries = _named(entries, params)
-    tags = _fts_tags(params) if connection.vendor == "sqlite" else ""
+    tags = _fts_tags(params) if connection.vendor == "sqlite" else _pg_tags(params)
     # The query, the titles and the conditions share one budget of patterns, in that order.
     terms = query_terms(words)
     room = MAX_PATTERNS - patterns_counted(terms)
@@ -639,55 +689,108 @@ def _answer(params: SearchParams) -> _Answer:
     distances: dict[int, float] = {}
     if params.near:
         entries, distances = _near(entries, params)
-    if matched and connection.vendor == "sqlite":
-        # The text matched a part of the studies: find them once, for the page, the count and
-        # the facets alike (each of them found them again before).
-        with _matches_kept(entries) as entries:
-            return _search(params, entries, matched, distances)
-    if matched and connection.vendor == "postgresql":
-        with _text_costs_told():
-            return _search(params, entries, matched, distances)
-    return _search(params, entries, matched, distances)
+    text_costs = {"cpu_operator_cost": _PG_OPERATOR_COST} if matched else {}
+    with _planner_told({**_PG_SETTINGS, **text_costs}) as before:
+        if matched:
+            # The text matched a part of the studies: find them once, for the page, the count
+            # and the facets alike (each of them found them again before).
+            then = {name: before[name] for name in text_costs if name in before}
+            with _matches_kept(entries, then=then) as kept:
+                return _search(params, kept, matched, distances)
+        return _search(params, entries, matched, distances)
 
 
 # PostgreSQL's planner counts a regular expression over a whole document as one cheap operator
 # (cpu_operator_cost 0.0025) and so scans every document for a broad word instead of checking
 # the few entries the other filters leave (a facet count for `cancer` in one region: 230 ms
-# instead of 18 ms at 40,000 studies). Within a text search it is told what they cost.
-_PG_OPERATOR_COST = 0.05
+# instead of 18 ms at 40,000 studies). The query finding a text search's matches is told what
+# they cost; the page and the counts over the found matches are planned as usual (with that
+# cost they would read every site to count a few thousand matches' sites). A search over
+# 400,000 entries is estimated dear enough for compiling it (JIT, 100-300 ms each time, more
+# than the search), and a search's own parallel workers take the cores the server's other
+# requests need: neither within a search.
+_PG_OPERATOR_COST = "0.05"
+_PG_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
 
 @contextmanager
-def _text_costs_told() -> Iterator[None]:
-    """PostgreSQL: a higher operator cost for the queries inside, then the one before (a
-    failure rolls the savepoint back, and the setting with it)."""
+def _planner_told(settings: dict[str, str]) -> Iterator[dict[str, str]]:
+    """PostgreSQL: the settings for the queries inside, in a transaction; yields the settings
+    as they were, and sets them back at the end of a transaction that goes on (the end of
+    its own transaction does that, and a failure rolls them back with the savepoint). Nothing
+    on SQLite."""
+    if connection.vendor != "postgresql":
+        yield {}
+        return
+    outermost = not connection.in_atomic_block
+    names = list(settings)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('cpu_operator_cost')")
-        (before,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('cpu_operator_cost', %s, true)", [str(_PG_OPERATOR_COST)])
-        yield
-        cursor.execute("SELECT set_config('cpu_operator_cost', %s, true)", [before])
+        # One round trip: the settings as they were (read first, in the CTE), then set.
+        before_sql = ", ".join(f"current_setting(%s) AS s{i}" for i in range(len(names)))
+        calls = ", ".join(["set_config(%s, %s, true)"] * len(names))
+        cursor.execute(
+            f"WITH b AS MATERIALIZED (SELECT {before_sql}) SELECT b.*, {calls} FROM b",  # noqa: S608
+            [*names, *(v for item in settings.items() for v in item)],
+        )
+        before = dict(zip(names, cursor.fetchone(), strict=False))
+        yield before
+        if not outermost:
+            _settings_set(cursor, before)
+
+
+def _settings_set(cursor: Any, settings: dict[str, str]) -> None:
+    """Settings of the running transaction, in one statement."""
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(settings))
+    cursor.execute(f"SELECT {calls}", [v for item in settings.items() for v in item])
+
+
+# PostgreSQL: each connection's own table of a search's matches, made once (no catalogue
+# writes per search) and emptied when the transaction commits; the connections known to have
+# it (once the transaction that made it committed).
+_PG_MATCHES = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS search_matches "
+    "(study_id bigint PRIMARY KEY) ON COMMIT DELETE ROWS"
+)
+_PG_MATCHES_MADE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @contextmanager
-def _matches_kept(entries: QuerySet[SearchEntry]) -> Iterator[QuerySet[SearchEntry]]:
-    """The entries, found once into a temporary table of this connection (SQLite)."""
+def _matches_kept(
+    entries: QuerySet[SearchEntry], *, then: dict[str, str]
+) -> Iterator[QuerySet[SearchEntry]]:
+    """The entries, found once into a temporary table of this connection: on SQLite made and
+    dropped each time, on PostgreSQL kept by the connection and emptied at commit (and the
+    planner's settings `then` once they are found)."""
     try:
         inner, params = entries.order_by().values("study_id").query.sql_with_params()
     except EmptyResultSet:
         yield entries.none()
         return
+    sqlite = connection.vendor == "sqlite"
+    table = "temp.search_matches" if sqlite else "pg_temp.search_matches"
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
-        cursor.execute("CREATE TEMPORARY TABLE search_matches (study_id INTEGER PRIMARY KEY)")
-        cursor.execute(f"INSERT INTO temp.search_matches {inner}", params)
+        if sqlite:
+            cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
+            cursor.execute("CREATE TEMPORARY TABLE search_matches (study_id INTEGER PRIMARY KEY)")
+        else:
+            raw = connection.connection
+            if raw not in _PG_MATCHES_MADE:
+                cursor.execute(_PG_MATCHES)
+                transaction.on_commit(lambda: _PG_MATCHES_MADE.add(raw))
+            if len(connection.atomic_blocks) > 1:
+                # In a transaction begun before the search: an earlier one's rows may be left.
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant)
+        cursor.execute(f"INSERT INTO {table} {inner}", params)
+        if then:
+            _settings_set(cursor, then)
     try:
         yield SearchEntry.objects.filter(
-            study_id__in=RawSQL("SELECT study_id FROM temp.search_matches", [])
+            study_id__in=RawSQL(f"SELECT study_id FROM {table}", [])  # noqa: S611, S608
         )
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
 
 
 def _search(

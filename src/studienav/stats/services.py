@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studienav.core.audit import audit_record, snapshot
-from studienav.core.errors import PermissionDenied, ValidationFailed
+from studienav.core.errors import PermissionDenied, ValidationFailed, model_validate
 from studienav.core.models import Region, User
 from studienav.core.selectors import is_node_office
 from studienav.stats.models import Target
@@ -35,11 +34,7 @@ def target_set(*, region: Region, year: int, by: User, **values: int | None) -> 
     for name, value in values.items():
         setattr(target, name, value)
     target.updated_at = timezone.now()
-    try:
-        target.full_clean(validate_unique=before is None)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ValidationFailed(code="invalid_target", message=messages[0], field=field) from error
+    model_validate(target, code="invalid_target", unique=before is None)
     target.save()
     audit_record(
         actor=by,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studienav.core.access import role_required, staff_required
 from studienav.core.errors import DomainError
 from studienav.core.models import Role
+from studienav.core.pdf import pdf_response
 from studienav.core.selectors import is_node_office
 from studienav.stats import definitions
 from studienav.stats.downloads import XLSX_TYPE, table_csv, table_xlsx
@@ -192,9 +193,7 @@ def annual_report(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     language = request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else "sv"
     pdf = annual_report_pdf(year=year, language=language)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="annual-report-{year}.pdf"'
-    return response
+    return pdf_response(pdf, f"annual-report-{year}.pdf")
 
 
 @require_GET

@@ -1,0 +1,1 @@
+"""Patient counts: how many patients in each region fit a study, protected, from its own data."""

@@ -1,0 +1,8 @@
+"""The disclosure app."""
+
+from django.apps import AppConfig
+
+
+class DisclosureConfig(AppConfig):
+    name = "studienav.disclosure"
+    label = "disclosure"

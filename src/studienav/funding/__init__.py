@@ -1,0 +1,1 @@
+"""Research funding: the research council's calls, applications, review, decisions and follow-up."""

@@ -1,0 +1,2 @@
+"""Network activity: trainings and certificates, networks and meetings, the document library
+and the activity report."""

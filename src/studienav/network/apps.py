@@ -1,0 +1,8 @@
+"""The network app."""
+
+from django.apps import AppConfig
+
+
+class NetworkConfig(AppConfig):
+    name = "studienav.network"
+    label = "network"
