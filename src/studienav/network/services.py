@@ -398,7 +398,7 @@ def certificates_issue(*, session: CourseSession, by: User) -> list[Certificate]
     _require_managed(session, by)
     issued_on = timezone.localdate(session.ends_at)
     created = []
-    attendees = session.registrations.select_for_update().filter(
+    attendees = session.registrations.select_for_update(of=("self",)).filter(
         state=RegistrationState.ATTENDED, certificate__isnull=True
     )
     for registration in attendees:
