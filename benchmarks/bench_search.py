@@ -80,7 +80,12 @@ def studies_ensure(scale: float) -> tuple[int, dict[str, float]]:
         # visibility map that index-only scans need, and fresh statistics.
         started = time.monotonic()
         with connection.cursor() as cursor:
-            for table in ("search_searchentry", "search_searchtext", "search_searchsite"):
+            for table in (
+                "search_searchentry",
+                "search_searchtext",
+                "search_searchsite",
+                "search_searchword",
+            ):
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
         setup["vacuum_s"] = round(time.monotonic() - started, 1)
     return studies_public().count(), setup

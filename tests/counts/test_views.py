@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from studienav.core.models import AuditEvent, Region, Role, User
 from studienav.counts import services
+from studienav.counts.compiler import OBSERVATION_RULE
 from studienav.counts.definition import definition_parse
 from studienav.counts.models import (
     AnswerStatus,
@@ -120,7 +122,7 @@ def test_builder_states_the_observation_period_rule(
 ) -> None:
     signed_in(client, bertil)
     response = client.get(reverse("counts:build"))
-    assert "only events inside an observation period count" in response.content.decode()
+    assert escape(str(OBSERVATION_RULE)) in response.content.decode()
 
 
 def test_sponsor_cannot_use_the_builder(client: Client, david: User, signed_in: SignIn) -> None:

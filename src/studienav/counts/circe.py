@@ -9,15 +9,15 @@ end strategy, censoring, era collapsing) are ignored with a note.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from studienav.core.json_nesting import json_loads
 from studienav.counts.definition import (
     GENDER_CONCEPTS,
-    MAX_TEXT_BYTES,
+    MAX_DEPTH,
     CohortDefinition,
     ConceptSet,
     Criterion,
@@ -25,6 +25,7 @@ from studienav.counts.definition import (
     Domain,
     PrimaryCriterion,
     Source,
+    definition_json,
     definition_parse,
 )
 
@@ -50,9 +51,48 @@ GENDERS = {concept: name for name, concept in GENDER_CONCEPTS.items()}
 
 
 class CirceUnsupported(DefinitionInvalid):
-    """The Circe definition uses a part that has no counterpart in ours."""
+    """The Circe definition uses parts that have no counterpart in ours; `parts` names each."""
 
     default_code = "circe_unsupported"
+
+    def __init__(self, *, parts: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parts = parts or (self.message,)
+
+
+class _AlreadyNamed(Exception):
+    """A criterion uses a concept set that could not be converted (named once, with the set)."""
+
+
+@dataclass
+class _Problems:
+    """Every part that does not convert, so that all are named at once, none dropped."""
+
+    found: list[CirceUnsupported] = field(default_factory=list)
+
+    def collect(self, step: Any, *args: Any) -> Any:
+        try:
+            return step(*args)
+        except CirceUnsupported as error:
+            self.found.extend(
+                CirceUnsupported(message=part, field=error.field) for part in error.parts
+            )
+        except _AlreadyNamed:
+            pass
+        return None
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise CirceUnsupported(
+                message=_(
+                    "%(n)s parts of the ATLAS/Circe definition cannot be converted: %(parts)s"
+                )
+                % {"n": len(self.found), "parts": " ".join(p.message for p in self.found)},
+                field=self.found[0].field,
+                parts=tuple(p.message for p in self.found),
+            )
 
 
 @dataclass(frozen=True)
@@ -86,45 +126,53 @@ def _expression(data: dict[str, Any]) -> dict[str, Any]:
         return data
     inner = data.get("expression")
     if isinstance(inner, str):
-        inner = json.loads(inner)
+        inner = json_loads(inner, max_depth=MAX_DEPTH)
     if not isinstance(inner, dict):
         raise _unsupported("expression", _("a cohort without an expression"))
     return inner
 
 
-def _concept_sets(expression: dict[str, Any]) -> dict[int, ConceptSet]:
+def _concept_sets(
+    expression: dict[str, Any], problems: _Problems
+) -> tuple[dict[int, ConceptSet], set[int]]:
+    """The concept sets that convert, and the ids of those that do not (named in `problems`)."""
     sets: dict[int, ConceptSet] = {}
+    failed: set[int] = set()
     for position, item in enumerate(expression.get("ConceptSets") or []):
-        path = f"ConceptSets.{position}"
-        included: list[int] = []
-        excluded: list[int] = []
-        descendants: set[bool] = set()
-        for index, entry in enumerate((item.get("expression") or {}).get("items") or []):
-            if entry.get("includeMapped"):
-                raise _unsupported(
-                    f"{path}.items.{index}.includeMapped", _("including mapped concepts")
-                )
-            concept = entry.get("concept") or {}
-            concept_id = concept.get("CONCEPT_ID")
-            if not isinstance(concept_id, int):
-                raise _unsupported(
-                    f"{path}.items.{index}.concept", _("a concept without CONCEPT_ID")
-                )
-            descendants.add(bool(entry.get("includeDescendants")))
-            (excluded if entry.get("isExcluded") else included).append(concept_id)
-        if len(descendants) > 1:
+        number = int(item.get("id", position))
+        converted = problems.collect(_concept_set, item, f"ConceptSets.{position}")
+        if converted is None:
+            failed.add(number)
+        else:
+            sets[number] = converted
+    return sets, failed
+
+
+def _concept_set(item: dict[str, Any], path: str) -> ConceptSet:
+    included: list[int] = []
+    excluded: list[int] = []
+    descendants: set[bool] = set()
+    for index, entry in enumerate((item.get("expression") or {}).get("items") or []):
+        if entry.get("includeMapped"):
             raise _unsupported(
-                path, _("a concept set that mixes items with and without descendants")
+                f"{path}.items.{index}.includeMapped", _("including mapped concepts")
             )
-        if not included:
-            raise _unsupported(path, _("an empty concept set"))
-        sets[int(item.get("id", position))] = ConceptSet(
-            concept_ids=tuple(included),
-            excluded_concept_ids=tuple(excluded),
-            descendants=descendants.pop() if descendants else False,
-            label=str(item.get("name") or "")[:200],
-        )
-    return sets
+        concept = entry.get("concept") or {}
+        concept_id = concept.get("CONCEPT_ID")
+        if not isinstance(concept_id, int):
+            raise _unsupported(f"{path}.items.{index}.concept", _("a concept without CONCEPT_ID"))
+        descendants.add(bool(entry.get("includeDescendants")))
+        (excluded if entry.get("isExcluded") else included).append(concept_id)
+    if len(descendants) > 1:
+        raise _unsupported(path, _("a concept set that mixes items with and without descendants"))
+    if not included:
+        raise _unsupported(path, _("an empty concept set"))
+    return ConceptSet(
+        concept_ids=tuple(included),
+        excluded_concept_ids=tuple(excluded),
+        descendants=descendants.pop() if descendants else False,
+        label=str(item.get("name") or "")[:200],
+    )
 
 
 def _numeric(value: dict[str, Any], path: str) -> tuple[float | None, float | None]:
@@ -142,7 +190,7 @@ def _numeric(value: dict[str, Any], path: str) -> tuple[float | None, float | No
 
 
 def _criterion_parts(
-    criteria: dict[str, Any], path: str, sets: dict[int, ConceptSet]
+    criteria: dict[str, Any], path: str, sets: dict[int, ConceptSet], failed: set[int]
 ) -> tuple[Domain, Source, dict[str, Any]]:
     if len(criteria) != 1:
         raise _unsupported(path, _("a criterion that is not exactly one domain"))
@@ -157,6 +205,8 @@ def _criterion_parts(
     parts: dict[str, Any] = {"domain": domain, "source": source}
     codeset = body.get("CodesetId")
     if codeset is not None:
+        if codeset in failed:
+            raise _AlreadyNamed
         if codeset not in sets:
             raise _unsupported(
                 f"{path}.{kind}.CodesetId", _("an unknown concept set %(id)s") % {"id": codeset}
@@ -192,12 +242,9 @@ def _window(window: dict[str, Any] | None, path: str) -> dict[str, int | None]:
     return {"start": days(window.get("Start")), "end": days(window.get("End"))}
 
 
-def circe_to_definition(data: dict[str, Any]) -> LoadedDefinition:
-    """Convert a Circe cohort expression into our definition, or refuse naming the part."""
-    expression = _expression(data)
-    notes: list[str] = []
-    sets = _concept_sets(expression)
-    primary_part = expression.get("PrimaryCriteria") or {}
+def _primary(
+    primary_part: dict[str, Any], sets: dict[int, ConceptSet], failed: set[int]
+) -> dict[str, Any]:
     criteria_list = primary_part.get("CriteriaList") or []
     if len(criteria_list) != 1:
         raise _unsupported(
@@ -208,21 +255,106 @@ def circe_to_definition(data: dict[str, Any]) -> LoadedDefinition:
         raise _unsupported(
             "PrimaryCriteria.PrimaryCriteriaLimit", _("an index event other than the first")
         )
-    if expression.get("AdditionalCriteria"):
-        raise _unsupported("AdditionalCriteria", _("additional qualifying criteria"))
     _domain, _source, parts = _criterion_parts(
-        criteria_list[0], "PrimaryCriteria.CriteriaList.0", sets
+        criteria_list[0], "PrimaryCriteria.CriteriaList.0", sets, failed
     )
+    return {
+        "domain": parts["domain"],
+        "source": parts["source"],
+        "concepts": parts.get("concepts"),
+        "value": parts.get("value"),
+        "first_in_history": bool(parts.get("first")),
+    }
+
+
+@dataclass
+class _Demographics:
+    """Age and sex from the inclusion rules, narrowed rule by rule."""
+
+    age_min: list[int] = field(default_factory=list)
+    age_max: list[int] = field(default_factory=list)
+    sexes: set[str] | None = None
+
+    def add(self, demographic: dict[str, Any], here: str) -> None:
+        for key, value in demographic.items():
+            if key not in ("Age", "Gender") and value not in (None, [], {}):
+                raise _unsupported(f"{here}.{key}", key)
+        if demographic.get("Age"):
+            low, high = _numeric(demographic["Age"], f"{here}.Age")
+            if low is not None:
+                self.age_min.append(int(low))
+            if high is not None:
+                self.age_max.append(int(high))
+        if demographic.get("Gender"):
+            chosen = {GENDERS.get(g.get("CONCEPT_ID"), "") for g in demographic["Gender"]}
+            if "" in chosen:
+                raise _unsupported(f"{here}.Gender", _("a gender other than female or male"))
+            self.sexes = chosen if self.sexes is None else self.sexes & chosen
+
+
+def _rule_group(group: dict[str, Any], path: str) -> None:
+    if group.get("Groups"):
+        raise _unsupported(f"{path}.Groups", _("nested groups"))
+    if (
+        len(group.get("CriteriaList") or []) + len(group.get("DemographicCriteriaList") or []) > 1
+        and group.get("Type", "ALL") != "ALL"
+    ):
+        raise _unsupported(f"{path}.Type", _("a rule other than 'all of'"))
+
+
+def _rule_item(
+    item: dict[str, Any],
+    here: str,
+    rule: dict[str, Any],
+    sets: dict[int, ConceptSet],
+    failed: set[int],
+) -> tuple[str, dict[str, Any]]:
+    """One windowed criterion of an inclusion rule: ("inclusions" or "exclusions", ours)."""
+    if item.get("EndWindow"):
+        raise _unsupported(f"{here}.EndWindow", _("an end window"))
+    if item.get("RestrictVisit"):
+        raise _unsupported(f"{here}.RestrictVisit", _("restricting to the same visit"))
+    if item.get("IgnoreObservationPeriod"):
+        raise _unsupported(f"{here}.IgnoreObservationPeriod", _("events outside observation"))
+    _d, _s, criterion = _criterion_parts(
+        item.get("Criteria") or {}, f"{here}.Criteria", sets, failed
+    )
+    if criterion.get("first"):
+        raise _unsupported(f"{here}.Criteria", _("'first occurrence' on an inclusion criterion"))
+    occurrence = item.get("Occurrence") or {"Type": AT_LEAST, "Count": 1}
+    kind, times = occurrence.get("Type"), int(occurrence.get("Count") or 0)
+    entry = {
+        "domain": criterion["domain"],
+        "source": criterion["source"],
+        "concepts": criterion.get("concepts"),
+        "value": criterion.get("value"),
+        "window": _window(item.get("StartWindow"), f"{here}.StartWindow"),
+        "label": str(rule.get("name") or "")[:200],
+    }
+    if kind == AT_LEAST and times >= 1:
+        return "inclusions", {**entry, "min_count": times}
+    if kind in (EXACTLY, AT_MOST) and times == 0:
+        return "exclusions", entry
+    raise _unsupported(f"{here}.Occurrence", _("this number of occurrences"))
+
+
+def circe_to_definition(data: dict[str, Any]) -> LoadedDefinition:
+    """Convert a Circe cohort expression into our definition, or refuse naming every part
+    that does not convert (`CirceUnsupported.parts`)."""
+    expression = _expression(data)
+    notes: list[str] = []
+    problems = _Problems()
+    sets, failed = _concept_sets(expression, problems)
+    primary_part = expression.get("PrimaryCriteria") or {}
+    if expression.get("AdditionalCriteria"):
+        problems.found.append(
+            _unsupported("AdditionalCriteria", _("additional qualifying criteria"))
+        )
+    primary = problems.collect(_primary, primary_part, sets, failed)
     window = primary_part.get("ObservationWindow") or {}
     result: dict[str, Any] = {
         "title": str(data.get("name") or expression.get("title") or "")[:200],
-        "primary": {
-            "domain": parts["domain"],
-            "source": parts["source"],
-            "concepts": parts.get("concepts"),
-            "value": parts.get("value"),
-            "first_in_history": bool(parts.get("first")),
-        },
+        "primary": primary,
         "observation": {
             "prior_days": int(window.get("PriorDays") or 0),
             "post_days": int(window.get("PostDays") or 0),
@@ -230,79 +362,32 @@ def circe_to_definition(data: dict[str, Any]) -> LoadedDefinition:
         "inclusions": [],
         "exclusions": [],
     }
-    age_min: list[int] = []
-    age_max: list[int] = []
-    sexes: set[str] | None = None
+    demographics = _Demographics()
     for number, rule in enumerate(expression.get("InclusionRules") or []):
         path = f"InclusionRules.{number}.expression"
         group = rule.get("expression") or {}
-        if group.get("Groups"):
-            raise _unsupported(f"{path}.Groups", _("nested groups"))
-        if (
-            len(group.get("CriteriaList") or []) + len(group.get("DemographicCriteriaList") or [])
-            > 1
-            and group.get("Type", "ALL") != "ALL"
-        ):
-            raise _unsupported(f"{path}.Type", _("a rule other than 'all of'"))
+        problems.collect(_rule_group, group, path)
         for index, demographic in enumerate(group.get("DemographicCriteriaList") or []):
-            here = f"{path}.DemographicCriteriaList.{index}"
-            for key, value in demographic.items():
-                if key not in ("Age", "Gender") and value not in (None, [], {}):
-                    raise _unsupported(f"{here}.{key}", key)
-            if demographic.get("Age"):
-                low, high = _numeric(demographic["Age"], f"{here}.Age")
-                if low is not None:
-                    age_min.append(int(low))
-                if high is not None:
-                    age_max.append(int(high))
-            if demographic.get("Gender"):
-                chosen = {GENDERS.get(g.get("CONCEPT_ID"), "") for g in demographic["Gender"]}
-                if "" in chosen:
-                    raise _unsupported(f"{here}.Gender", _("a gender other than female or male"))
-                sexes = chosen if sexes is None else sexes & chosen
+            problems.collect(
+                demographics.add, demographic, f"{path}.DemographicCriteriaList.{index}"
+            )
         for index, item in enumerate(group.get("CriteriaList") or []):
             here = f"{path}.CriteriaList.{index}"
-            for key in ("EndWindow",):
-                if item.get(key):
-                    raise _unsupported(f"{here}.{key}", _("an end window"))
-            if item.get("RestrictVisit"):
-                raise _unsupported(f"{here}.RestrictVisit", _("restricting to the same visit"))
-            if item.get("IgnoreObservationPeriod"):
-                raise _unsupported(
-                    f"{here}.IgnoreObservationPeriod", _("events outside observation")
-                )
-            _d, _s, criterion = _criterion_parts(
-                item.get("Criteria") or {}, f"{here}.Criteria", sets
-            )
-            if criterion.get("first"):
-                raise _unsupported(
-                    f"{here}.Criteria", _("'first occurrence' on an inclusion criterion")
-                )
-            occurrence = item.get("Occurrence") or {"Type": AT_LEAST, "Count": 1}
-            kind, times = occurrence.get("Type"), int(occurrence.get("Count") or 0)
-            entry = {
-                "domain": criterion["domain"],
-                "source": criterion["source"],
-                "concepts": criterion.get("concepts"),
-                "value": criterion.get("value"),
-                "window": _window(item.get("StartWindow"), f"{here}.StartWindow"),
-                "label": str(rule.get("name") or "")[:200],
-            }
-            if kind == AT_LEAST and times >= 1:
-                result["inclusions"].append({**entry, "min_count": times})
-            elif kind in (EXACTLY, AT_MOST) and times == 0:
-                result["exclusions"].append(entry)
-            else:
-                raise _unsupported(f"{here}.Occurrence", _("this number of occurrences"))
-    if age_min or age_max:
+            converted = problems.collect(_rule_item, item, here, rule, sets, failed)
+            if converted is not None:
+                result[converted[0]].append(converted[1])
+    if demographics.age_min or demographics.age_max:
         result["age"] = {
-            "min": max(age_min) if age_min else None,
-            "max": min(age_max) if age_max else None,
+            "min": max(demographics.age_min) if demographics.age_min else None,
+            "max": min(demographics.age_max) if demographics.age_max else None,
         }
-    if sexes is not None:
-        if not sexes:
-            raise _unsupported("InclusionRules", _("gender rules that no one can meet"))
-        result["sex"] = sorted(sexes)
+    if demographics.sexes is not None:
+        if not demographics.sexes:
+            problems.found.append(
+                _unsupported("InclusionRules", _("gender rules that no one can meet"))
+            )
+        result["sex"] = sorted(demographics.sexes)
+    problems.raise_any()
     for key in ("EndStrategy", "CensoringCriteria", "CollapseSettings", "CensorWindow"):
         if expression.get(key):
             notes.append(
@@ -330,15 +415,7 @@ def _plain(value: Any) -> Any:
 
 def definition_load(data: dict[str, Any] | str | bytes) -> LoadedDefinition:
     """Read a definition in either format, telling ours from Circe by its content."""
-    if isinstance(data, bytes | str):
-        if len(data) > MAX_TEXT_BYTES:
-            return LoadedDefinition(definition=definition_parse(data), format="studienav")
-        try:
-            parsed = json.loads(data)
-        except (ValueError, RecursionError):
-            return LoadedDefinition(definition=definition_parse(data), format="studienav")
-    else:
-        parsed = data
+    parsed = definition_json(data) if isinstance(data, bytes | str) else data
     if isinstance(parsed, dict) and is_circe(parsed):
         try:
             return circe_to_definition(parsed)

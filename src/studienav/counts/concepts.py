@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlglot.expressions as exp
 
 from studienav.counts.engines import ConceptMatch
@@ -9,6 +11,28 @@ from studienav.counts.store import store_connect, store_path
 
 MAX_TEXT = 100
 MAX_LIMIT = 100
+COLUMNS = (
+    "concept_id",
+    "concept_name",
+    "domain_id",
+    "vocabulary_id",
+    "concept_code",
+    "standard_concept",
+)
+
+
+def _match(row: tuple[Any, ...]) -> ConceptMatch:
+    """A row of COLUMNS (and perhaps the text that matched) as a ConceptMatch."""
+    matched = row[6] if len(row) > 6 else None
+    return ConceptMatch(
+        concept_id=int(row[0]),
+        name=str(row[1]),
+        domain=str(row[2] or ""),
+        vocabulary=str(row[3] or ""),
+        code=str(row[4] or ""),
+        standard=row[5] == "S",
+        matched=str(matched or row[1]),
+    )
 
 
 def _contains(column: exp.Expr, needle: str) -> exp.Expr:
@@ -62,19 +86,7 @@ def concepts_search(*, region: str, text: str, limit: int = 20) -> list[ConceptM
             hits.subquery("h"),
             on=exp.EQ(this=exp.column("concept_id", "h"), expression=exp.column("concept_id", c)),
         )
-        .group_by(
-            *(
-                exp.column(n, c)
-                for n in (
-                    "concept_id",
-                    "concept_name",
-                    "domain_id",
-                    "vocabulary_id",
-                    "concept_code",
-                    "standard_concept",
-                )
-            )
-        )
+        .group_by(*(exp.column(n, c) for n in COLUMNS))
         .order_by(
             exp.Ordered(
                 this=exp.Case(
@@ -103,15 +115,19 @@ def concepts_search(*, region: str, text: str, limit: int = 20) -> list[ConceptM
     )
     with store_connect(folder=folder) as connection:
         rows = connection.execute(ranked.sql(dialect="duckdb")).fetchall()
-    return [
-        ConceptMatch(
-            concept_id=int(row[0]),
-            name=str(row[1]),
-            domain=str(row[2] or ""),
-            vocabulary=str(row[3] or ""),
-            code=str(row[4] or ""),
-            standard=row[5] == "S",
-            matched=str(row[6] or row[1]),
-        )
-        for row in rows
-    ]
+    return [_match(row) for row in rows]
+
+
+def concept_get(*, region: str, concept_id: int) -> ConceptMatch | None:
+    """One concept of the region's vocabulary by its id, or None when it has no such concept."""
+    folder = store_path(region=region, must_exist=True)
+    c = "c"
+    query = (
+        exp.select(*(exp.column(n, c) for n in COLUMNS))
+        .from_(exp.table_("concept", alias=c))
+        .where(exp.EQ(this=exp.column("concept_id", c), expression=exp.Literal.number(concept_id)))
+        .limit(1)
+    )
+    with store_connect(folder=folder) as connection:
+        row = connection.execute(query.sql(dialect="duckdb")).fetchone()
+    return None if row is None else _match(row)

@@ -44,9 +44,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from studienav.core.errors import DomainError
+from studienav.core.json_nesting import TooDeep, json_loads
 
 # Bounds: a definition larger than this is refused before any query is built.
 MAX_TEXT_BYTES = 256 * 1024
+MAX_DEPTH = 32  # JSON nesting: ours needs 6 levels, an ATLAS/Circe definition about 10
 MAX_CRITERIA = 20
 MAX_CONCEPTS = 500
 MAX_CODES = 200
@@ -285,6 +287,40 @@ def _field_path(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "definition"
 
 
+def definition_json(text: str | bytes) -> dict[str, Any]:
+    """Definition text (ours or ATLAS/Circe) as a JSON object, its size and nesting bounded
+    before anything parses it; DefinitionInvalid otherwise."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if len(raw) > MAX_TEXT_BYTES:
+        raise DefinitionInvalid(
+            code="definition_too_large",
+            message=_("The definition is larger than %(limit)s kB.")
+            % {"limit": MAX_TEXT_BYTES // 1024},
+            field="definition",
+        )
+    try:
+        data = json_loads(raw, max_depth=MAX_DEPTH)
+    except TooDeep as error:
+        raise DefinitionInvalid(
+            code="definition_too_deep",
+            message=_("The definition nests deeper than %(n)s levels.") % {"n": error.limit},
+            field="definition",
+        ) from error
+    except ValueError as error:
+        raise DefinitionInvalid(
+            code="definition_not_json",
+            message=_("The definition is not valid JSON: %(error)s") % {"error": str(error)[:200]},
+            field="definition",
+        ) from error
+    if not isinstance(data, dict):
+        raise DefinitionInvalid(
+            code="definition_not_object",
+            message=_("The definition must be a JSON object."),
+            field="definition",
+        )
+    return data
+
+
 def definition_parse(data: dict[str, Any] | str | bytes) -> CohortDefinition:
     """Validate a definition (a dict or JSON text) into a `CohortDefinition`.
 
@@ -292,22 +328,7 @@ def definition_parse(data: dict[str, Any] | str | bytes) -> CohortDefinition:
     (for example `inclusions.0.window.start`).
     """
     if isinstance(data, bytes | str):
-        if len(data) > MAX_TEXT_BYTES:
-            raise DefinitionInvalid(
-                code="definition_too_large",
-                message=_("The definition is larger than %(limit)s kB.")
-                % {"limit": MAX_TEXT_BYTES // 1024},
-                field="definition",
-            )
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError) as error:
-            raise DefinitionInvalid(
-                code="definition_not_json",
-                message=_("The definition is not valid JSON: %(error)s")
-                % {"error": str(error)[:200]},
-                field="definition",
-            ) from error
+        data = definition_json(data)
     if not isinstance(data, dict):
         raise DefinitionInvalid(
             code="definition_not_object",

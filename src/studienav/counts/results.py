@@ -136,6 +136,30 @@ def concept_search(search: Any) -> dict[str, Any]:
     return {"matches": matches, "searched": True, "no_vocabulary": False}
 
 
+class ConceptUnknown(DomainError):
+    """A concept chosen for the builder is not in the vocabulary this installation holds."""
+
+    default_code = "concept_unknown"
+
+
+def concept_for_builder(concept_id: int) -> Any:
+    """The vocabulary's concept for a builder row (a `ConceptMatch`), or ConceptUnknown."""
+    from studienav.counts.concepts import concept_get
+
+    region = vocabulary_region()
+    if region is None:
+        raise ConceptUnknown(
+            code="no_vocabulary",
+            message=_("No vocabulary is loaded on this installation: type the concept ids."),
+        )
+    match = concept_get(region=region, concept_id=concept_id)
+    if match is None:
+        raise ConceptUnknown(
+            message=_("Concept %(id)s is not in the vocabulary.") % {"id": concept_id}
+        )
+    return match
+
+
 def study_request_count_answers(user: Any, study_request: Any) -> list[dict[str, Any]]:
     """For the study request's panel (`feasibility_panels.py`): each count question it
     carries with each region's protected answer and the total."""

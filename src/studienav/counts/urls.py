@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("counts/concepts/", views.concepts, name="concepts"),
     path("counts/definitions/<int:pk>/", views.definition_detail, name="definition"),
     path("counts/definitions/<int:pk>/edit/", views.edit, name="edit"),
+    path("counts/definitions/<int:pk>/circe.json", views.circe_export, name="circe"),
     path("counts/definitions/<int:pk>/ask/", views.ask, name="ask"),
     path("counts/questions/<int:pk>/", views.question_detail, name="question"),
     path("counts/questions/<int:pk>/retry/", views.question_retry, name="retry"),

@@ -3,6 +3,7 @@ the disclosure officer's question log and rules, agents, the requester's budget.
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -14,12 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studienav.core.access import request_user, staff_required
+from studienav.core.errors import DomainError
 from studienav.core.forms import form_attempt
 from studienav.core.models import User
 from studienav.core.selectors import node_regions
 from studienav.core.spreadsheets import SpreadsheetCsvWriter
-from studienav.counts import federation, results, services, signatures
+from studienav.counts import builder, federation, results, services, signatures
 from studienav.counts import forms as f
+from studienav.counts.circe import definition_to_circe
+from studienav.counts.compiler import OBSERVATION_RULE
 from studienav.counts.definition import definition_describe, definition_parse
 from studienav.counts.models import CohortDefinition, RegionPrivacy
 from studienav.counts.selectors import (
@@ -59,7 +63,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _concept_matches(request: HttpRequest) -> dict[str, Any]:
-    search = f.ConceptSearchForm(request.GET if "q" in request.GET else None)
+    # After a builder step (a POST) the finder shows again what it found before.
+    source = request.GET if "q" in request.GET else request.POST if "q" in request.POST else None
+    search = f.ConceptSearchForm({"q": source.get("q", "")} if source is not None else None)
     return {"search": search, **results.concept_search(search)}
 
 
@@ -67,38 +73,68 @@ def _builder_page(
     request: HttpRequest, *, definition: CohortDefinition | None, initial: dict[str, Any]
 ) -> HttpResponse:
     user = _builder(request)
-    form = f.DefinitionForm(request.POST or None, initial=initial, regions=node_regions())
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if definition is None:
-            saved = form_attempt(
-                form,
-                lambda: services.definition_create(
-                    by=user,
-                    title=data["title"],
-                    content=form.content(),
-                    regions=list(data["regions"]),
-                    note=data.get("note") or "",
-                ),
-            )
-        else:
-            revised = form_attempt(
-                form,
-                lambda: services.definition_revise(
-                    definition=definition,
-                    by=user,
-                    content=form.content(),
-                    title=data["title"],
-                    regions=list(data["regions"]),
-                    note=data.get("note") or "",
-                ),
-            )
-            saved = definition if revised is not None else None
+    regions = node_regions()
+    form = f.DefinitionForm(
+        request.POST or None, request.FILES or None, initial=initial, regions=regions
+    )
+    action = request.POST.get("action", "save")
+    conversion = None
+    if request.method == "POST" and builder.is_step(action):
+        step = builder.builder_step(posted=form, action=action, regions=regions)
+        form, conversion = step.form, step.conversion
+    elif request.method == "POST" and form.is_valid():
+        saved = _definition_save(request, user=user, form=form, definition=definition)
         if saved is not None:
             messages.success(request, _("The definition is saved."))
+            for line in form.loaded.notes if form.loaded is not None else ():
+                messages.warning(request, line)
             return redirect(saved)
-    context = {"form": form, "definition": definition, **_concept_matches(request)}
+    context = {
+        "form": form,
+        "definition": definition,
+        "conversion": conversion,
+        "builder": True,
+        "search_action": request.path,
+        "observation_rule": OBSERVATION_RULE,
+        **_concept_matches(request),
+    }
     return render(request, "counts/builder.html", context, status=422 if form.errors else 200)
+
+
+def _definition_save(
+    request: HttpRequest,
+    *,
+    user: User,
+    form: f.DefinitionForm,
+    definition: CohortDefinition | None,
+) -> CohortDefinition | None:
+    data = form.cleaned_data
+    note = data.get("note") or ""
+    if form.loaded is not None and form.loaded.format == "circe":
+        note = note or _("Imported from ATLAS/Circe.")
+    if definition is None:
+        return form_attempt(
+            form,
+            lambda: services.definition_create(
+                by=user,
+                title=data["title"],
+                content=form.content(),
+                regions=list(data["regions"]),
+                note=note,
+            ),
+        )
+    revised = form_attempt(
+        form,
+        lambda: services.definition_revise(
+            definition=definition,
+            by=user,
+            content=form.content(),
+            title=data["title"],
+            regions=list(data["regions"]),
+            note=note,
+        ),
+    )
+    return definition if revised is not None else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,10 +158,38 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def concepts(request: HttpRequest) -> HttpResponse:
     """The builder's concept finder, as a fragment for htmx or a page of its own."""
     _builder(request)
-    template = (
-        "counts/_concepts.html" if request.headers.get("HX-Request") else "counts/concepts.html"
+    fragment = bool(request.headers.get("HX-Request"))
+    template = "counts/_concepts.html" if fragment else "counts/concepts.html"
+    # Hits offer "add as a criterion" only inside the builder, whose form they submit.
+    context = {**_concept_matches(request), "builder": fragment and "builder" in request.GET}
+    return render(request, template, context)
+
+
+@require_GET
+@staff_required
+def circe_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest version as ATLAS/Circe cohort JSON, or why it cannot be exported."""
+    definition = get_object_or_404(definitions_visible_to(request_user(request)), pk=pk)
+    latest = definition.latest
+    if latest is None:
+        raise Http404
+    try:
+        expression = definition_to_circe(definition_parse(latest.content))
+    except DomainError as error:
+        messages.error(
+            request,
+            _("This definition cannot be exported for ATLAS: %(why)s") % {"why": error.message},
+        )
+        return redirect(definition)
+    response = HttpResponse(
+        json.dumps(expression, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
     )
-    return render(request, template, _concept_matches(request))
+    response["Content-Disposition"] = (
+        content_disposition_header(True, f"cohort-{definition.pk}-v{latest.number}-circe.json")
+        or ""
+    )
+    return response
 
 
 @require_GET
@@ -140,6 +204,7 @@ def definition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": versions,
         "latest": latest,
         "description": definition_describe(definition_parse(latest.content)) if latest else [],
+        "observation_rule": OBSERVATION_RULE,
         "ask_form": f.AskForm(requests=linkable_requests(user)),
         "questions": questions_visible_to(user).filter(version__definition=definition),
         "regions": definition.regions.all() or node_regions(),

@@ -21,7 +21,6 @@ from studienav.registry.models import (
     StudyType,
     TherapeuticArea,
 )
-from studienav.search.models import SearchEntry
 
 # (facet, value, count)
 FacetRow = tuple[str, str, int]
@@ -50,7 +49,7 @@ _FLAG_FACETS: tuple[tuple[str, str, str], ...] = (
 _MAX_SITE_FACETS = 50
 
 
-def facet_counts(entries: QuerySet[SearchEntry]) -> tuple[int, list[FacetRow]]:
+def facet_counts(entries: QuerySet[Any]) -> tuple[int, list[FacetRow]]:
     """The total and (facet, value, count) rows: the matching entries are found once and every
     facet is a GROUP BY over them. PostgreSQL keeps them in a materialised CTE; SQLite
     computes such a CTE again for each part of a UNION, so there they go to a temporary

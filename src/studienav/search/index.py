@@ -16,8 +16,15 @@ from studienav.registry.schema import StudyRecord
 from studienav.registry.selectors import sites_attached, studies_public
 from studienav.search.answers import search_changed
 from studienav.search.conditions import study_condition_keys
-from studienav.search.models import SearchCondition, SearchEntry, SearchSite, SearchText
+from studienav.search.models import (
+    SearchCondition,
+    SearchEntry,
+    SearchSite,
+    SearchText,
+    SearchWord,
+)
 from studienav.search.text import fold, icd10_token
+from studienav.search.words import words_coded
 
 NO_START = dt.date(9999, 12, 31)
 _RECRUITING_SITE = (SiteStatus.RECRUITING, SiteStatus.BY_INVITATION)
@@ -54,6 +61,7 @@ ENTRY_FIELDS = (
     "updated_at",
     "start_on",
     "region_codes",
+    "words",
 )
 TEXT_FIELDS = ("entry", "document", "places", "conditions", "tags")
 
@@ -63,8 +71,9 @@ TEXT_FIELDS = ("entry", "document", "places", "conditions", "tags")
 # region adds them to its MATCH, so the text index itself narrows the matches instead of
 # each of them being looked up in the entries (`cancer` matches 31,000 of 400,000 studies,
 # 3,000 of them recruiting in one region). The tags only narrow: the entries' own columns
-# still decide. A change of the tags needs the text index rebuilt (a migration). The same
-# tags are in `SearchText.tags`, whose GIN index does this on PostgreSQL.
+# still decide. A change of the tags needs the text index rebuilt (a migration). On
+# PostgreSQL the entry's word codes hold tags of the same form (`words_tags`), and a change
+# of them needs `search-reindex`.
 STATUS_TAGS: dict[str, str] = {
     "not_yet_recruiting": "#ny",
     "recruiting": "#rc",
@@ -86,6 +95,45 @@ def fts_tags(status: str, region_codes: str) -> str:
     """The tags of an entry: its status's and its regions' (`region_codes`, space-separated)."""
     tags = [STATUS_TAGS.get(status, "#??"), *(region_tag(c) for c in region_codes.split())]
     return " ".join(tags)
+
+
+def words_tags(status: str, site_regions: Iterable[str]) -> str:
+    """The tags among an entry's word codes on PostgreSQL (`search.words`): its status's and
+    its sites' regions'. Not `fts_tags`, which counts the lead region of a study without
+    sites: these are exactly what the region filter asks of the sites."""
+    return fts_tags(status, " ".join(sorted({code for code in site_regions if code})))
+
+
+def search_words_fill(batch: int = 5000) -> int:
+    """PostgreSQL: write the word codes of every entry from its texts, status and sites (after
+    a migration adds them); returns how many entries were written."""
+    done, last = 0, -1
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT e.study_id, t.document, t.places, e.status, "
+                "ARRAY(SELECT s.region_code FROM search_searchsite s "
+                "WHERE s.entry_id = e.study_id) "
+                "FROM search_searchentry e JOIN search_searchtext t ON t.entry_id = e.study_id "
+                "WHERE e.study_id > %s ORDER BY e.study_id LIMIT %s",
+                [last, batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return done
+            coded = words_coded(
+                [
+                    (doc, places, words_tags(status, regions))
+                    for _i, doc, places, status, regions in rows
+                ]
+            )
+            cursor.execute(
+                "UPDATE search_searchentry e SET words = v.words "
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, words) WHERE e.study_id = v.id",
+                [[row[0] for row in rows], coded],
+            )
+            done += len(rows)
+            last = rows[-1][0]
 
 
 SITE_FIELDS = ("entry", "organisation_id", "region_code", "latitude", "longitude", "is_recruiting")
@@ -177,6 +225,7 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
         study.updated_at,
         study.actual_start_date or study.planned_start_date or NO_START,
         " ".join(sorted(region_codes)),
+        "",  # the word codes: PostgreSQL's, written by `_write` (`search.words`)
     )
     site_rows = [
         (
@@ -194,7 +243,7 @@ def _entry_rows(study: Study, text: StudyText | None = None) -> Rows:
         _padded(text.document),
         _padded(places),
         _padded(text.conditions),
-        fts_tags(entry[2], entry[-1]),
+        fts_tags(entry[2], entry[-2]),
     )
     named = dict(zip(ENTRY_FIELDS, entry, strict=True))
     fits = [named[field] for field in CONDITION_FIELDS[2:]]  # the entry's, repeated
@@ -233,7 +282,16 @@ def _write(
         SearchSite.objects.filter(entry_id__in=ids).delete()
         SearchText.objects.filter(entry_id__in=ids).delete()
         SearchEntry.objects.filter(study_id__in=ids).delete()
-    rows_insert(SearchEntry, ENTRY_FIELDS, [entry for entry, _text, _sites, _keys in built])
+    entries = [entry for entry, _text, _sites, _keys in built]
+    if not _is_sqlite():
+        coded = words_coded(
+            [
+                (text[1], text[2], words_tags(entry[2], [site[2] for site in sites]))
+                for entry, text, sites, _keys in built
+            ]
+        )
+        entries = [(*entry[:-1], words) for entry, words in zip(entries, coded, strict=True)]
+    rows_insert(SearchEntry, ENTRY_FIELDS, entries)
     rows_insert(SearchText, TEXT_FIELDS, [text for _entry, text, _sites, _keys in built])
     rows_insert(
         SearchSite, SITE_FIELDS, [s for _entry, _text, sites, _keys in built for s in sites]
@@ -296,6 +354,7 @@ def search_reindex() -> int:
     SearchSite.objects.all().delete()
     SearchText.objects.all().delete()
     SearchEntry.objects.all().delete()
+    SearchWord.objects.all().delete()
     search_changed()
     if _is_sqlite():
         with connection.cursor() as cursor:
@@ -311,4 +370,4 @@ def search_reindex() -> int:
 
 def search_statistics_refresh() -> None:
     """The query planner's statistics of the index tables, after many rows changed."""
-    planner_statistics_refresh(SearchEntry, SearchSite, SearchCondition, SearchText)
+    planner_statistics_refresh(SearchEntry, SearchSite, SearchCondition, SearchText, SearchWord)

@@ -3,7 +3,9 @@
 Written only by `studienav.search.index`. On SQLite FTS5 trigram tables index the text
 (`search_fts`, rowid = study id, over `document`) and the places (`search_places`); on
 PostgreSQL pg_trgm GIN indexes and a tsvector column (Swedish and English configurations) on
-`search_searchtext` are added by the migrations, and a GIN index of its `tags`.
+`search_searchtext` are added by the migrations, and the word index (`search.words`): the
+vocabulary `SearchWord` and each entry's `words`, in GIN and trigram indexes that only
+PostgreSQL has (SQLite leaves both empty).
 `SearchCondition` holds the keys (`studienav.search.conditions`) that matching people to
 studies looks up.
 """
@@ -39,6 +41,9 @@ class SearchEntry(models.Model):
     # Start date (actual, else planned); studies without one sort last.
     start_on = models.DateField()
     region_codes = models.CharField(max_length=200, blank=True)
+    # PostgreSQL: the codes of the words of the entry's document and places and of its status
+    # and its sites' regions, space-separated, in a GIN index (`search.words`); empty on SQLite.
+    words = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [
@@ -79,12 +84,52 @@ class SearchText(models.Model):
     # The sites' organisations, towns and regions: matched from a word's start only.
     places = models.TextField(blank=True)
     conditions = models.TextField(blank=True)
-    # The entry's status and regions as tags (`search.index.fts_tags`): on PostgreSQL a GIN
-    # index of them narrows the text index's matches to the asked ones in the same scan.
+    # The entry's status and regions as tags (`search.index.fts_tags`), which SQLite's text
+    # index holds beside the document.
     tags = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return f"search text {self.entry_id}"
+
+
+class SearchWord(models.Model):
+    """PostgreSQL: a distinct folded word of the indexed texts, whose id codes it in the
+    entries' `SearchEntry.words` (`search.words`); a trigram index finds the words a LIKE
+    pattern matches, a hash index a given word. Empty on SQLite."""
+
+    word = models.TextField()
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchMatch(models.Model):
+    """PostgreSQL: one entry that the running search matches, with what its page and its
+    counts read, in a temporary table of the connection (`search.services._matches_kept`)
+    that the database itself never holds: the page and the counts then read no entry again."""
+
+    study_id = models.BigIntegerField(primary_key=True)
+    title = models.TextField()
+    status = models.CharField(max_length=30)
+    is_recruiting = models.BooleanField()
+    phase = models.CharField(max_length=10)
+    study_type = models.CharField(max_length=30)
+    sponsor_type = models.CharField(max_length=20)
+    therapeutic_area = models.CharField(max_length=5)
+    in_hospital_care = models.BooleanField()
+    in_primary_care = models.BooleanField()
+    in_dental_care = models.BooleanField()
+    sex = models.CharField(max_length=10)
+    healthy_volunteers = models.BooleanField()
+    updated_at = models.DateTimeField()
+    start_on = models.DateField()
+
+    class Meta:
+        managed = False
+        db_table = "search_matches"
+
+    def __str__(self) -> str:
+        return f"search match {self.study_id}"
 
 
 class SearchSite(models.Model):

@@ -54,7 +54,7 @@ from studienav.search.facets import (
     facets_labelled,
 )
 from studienav.search.index import STATUS_TAGS, region_tag
-from studienav.search.models import SearchEntry, SearchSite, SearchText
+from studienav.search.models import SearchEntry, SearchMatch, SearchSite, SearchText
 from studienav.search.params import (
     DEFAULT_RADIUS_KM,
     MAX_LIMIT,
@@ -65,7 +65,11 @@ from studienav.search.params import (
     cursor_encode,
 )
 from studienav.search.places import Point, bounding_box, haversine_km, near_resolve
+from studienav.search.planner import planner_told as _planner_told
+from studienav.search.planner import settings_set as _settings_set
 from studienav.search.text import MAX_PATTERNS, Term, patterns_counted, query_terms
+from studienav.search.words import like_regex as _like_regex
+from studienav.search.words import tag_code, words_found, words_matching
 
 # What other apps import from here: the search, and the parameters and labels it takes.
 __all__ = [
@@ -105,20 +109,12 @@ class _RegexChecked(Lookup):
         return f"({lhs} || '') ~ {rhs}", [*lhs_params, *rhs_params]
 
 
-class _Tagged(Lookup):
-    """PostgreSQL: the text row's tags (`search.index.fts_tags`) satisfy a tsquery of the
-    `simple` configuration (`rc & (03 | 21)`), the expression the tags' GIN index holds."""
-
-    lookup_name = "tagged"
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        sql = f"to_tsvector('simple'::regconfig, {lhs}) @@ to_tsquery('simple'::regconfig, {rhs})"
-        return sql, [*lhs_params, *rhs_params]
-
-
-for _model, _name in ((SearchEntry, "title"), (SearchText, "document"), (SearchText, "conditions")):
+for _model, _name in (
+    (SearchEntry, "title"),
+    (SearchMatch, "title"),
+    (SearchText, "document"),
+    (SearchText, "conditions"),
+):
     _field = _model._meta.get_field(_name)
     assert isinstance(_field, models.Field)
     _field.register_lookup(_Like)
@@ -126,9 +122,6 @@ for _name in ("document", "places", "conditions"):
     _field = SearchText._meta.get_field(_name)
     assert isinstance(_field, models.Field)
     _field.register_lookup(_RegexChecked)
-_field = SearchText._meta.get_field("tags")
-assert isinstance(_field, models.Field)
-_field.register_lookup(_Tagged)
 
 
 @dataclass
@@ -216,29 +209,42 @@ def _fts_tags(params: SearchParams) -> str:
 
 
 _REGION_CODE = re.compile(r"[0-9]{2}")
+# The tags of a search's filters, for the engine at hand: an FTS5 expression on SQLite
+# (`_fts_tags`), groups of tag codes on PostgreSQL (`_pg_tags`).
+Tags = str | tuple[tuple[int, ...], ...]
 
 
-def _pg_tags(params: SearchParams) -> str:
-    """PostgreSQL: the tsquery of the asked statuses and regions over the text rows' tags
-    (`SearchText.tags`, as `to_tsvector('simple', tags)`), or "" when the search asks for
-    neither: the lexemes are the tags without their `#` (`rc & (03 | 21)`)."""
-    parts = []
-    if params.statuses and all(status in STATUS_TAGS for status in params.statuses):
-        parts.append(" | ".join(STATUS_TAGS[status][1:] for status in params.statuses))
-    if params.regions and all(_REGION_CODE.fullmatch(code) for code in params.regions):
-        parts.append(" | ".join(params.regions))
-    return " & ".join(f"({part})" for part in parts)
+def _regions_tagged(params: SearchParams) -> bool:
+    return bool(params.regions) and all(_REGION_CODE.fullmatch(code) for code in params.regions)
+
+
+def _statuses_tagged(params: SearchParams) -> bool:
+    return bool(params.statuses) and all(status in STATUS_TAGS for status in params.statuses)
+
+
+def _pg_tags(params: SearchParams) -> tuple[tuple[int, ...], ...]:
+    """PostgreSQL: the codes of the asked statuses and regions among the entries' word codes
+    (`search.words`), one group per filter of which an entry must hold one, or () when the
+    search asks for neither."""
+    groups = []
+    if _statuses_tagged(params):
+        groups.append(tuple(tag_code(STATUS_TAGS[status]) for status in params.statuses))
+    if _regions_tagged(params):
+        groups.append(tuple(tag_code(region_tag(code)) for code in params.regions))
+    return tuple(groups)
 
 
 def _matching(
-    patterns: tuple[str, ...], column: str, tags: str = "", guard: tuple[str, ...] = ()
+    patterns: tuple[str, ...], column: str, tags: Tags = "", guard: tuple[str, ...] = ()
 ) -> RawSQL:
     """Ids of entries whose text (`document`, with the places) or conditions match any
     pattern, as a subquery (never a list of ids). On SQLite `tags` (`_fts_tags`) narrows the
     text's matches; the places' matches are narrowed only by the filters on the entries. On
-    PostgreSQL `tags` (`_pg_tags`) narrows both in the same bitmap as the trigram index's
-    matches, and a `guard` (`text.typo_guard`) is what the index is asked for instead."""
+    PostgreSQL only the conditions come here (`_in_text` has the text), answered by their
+    trigram index, where a `guard` (`text.typo_guard`) is what the index is asked for
+    instead."""
     if connection.vendor == "sqlite":
+        assert isinstance(tags, str)
         sql, params = _fts_rowids(patterns, places=column == "document", tags=tags)
         if column == "document":
             return RawSQL(sql, params)  # noqa: S611 (fixed SQL, patterns as parameters)
@@ -249,17 +255,28 @@ def _matching(
         )
         inner, inner_params = narrowed.values("entry_id").query.sql_with_params()
         return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
-    # PostgreSQL: one regular expression for all the patterns, which the trigram index
-    # answers in one scan; for many ORed LIKEs the planner reads every document instead.
-    found = _regex(column, patterns, guard)
-    if column == "document":
-        places = tuple(at_word_start(pattern) for pattern in patterns)
-        found |= _regex("places", places, guard)
-    query = SearchText.objects.filter(found)
-    if tags and column == "document":
-        query = query.filter(tags__tagged=tags)
+    # PostgreSQL's conditions (short texts; the document goes to `_in_text`): one regular
+    # expression for all the patterns, which the trigram index answers in one scan; for many
+    # ORed LIKEs the planner reads every text instead.
+    query = SearchText.objects.filter(_regex(column, patterns, guard))
     inner, inner_params = query.values("entry_id").query.sql_with_params()
     return RawSQL(inner, inner_params)  # noqa: S611 (compiled by the ORM)
+
+
+def _in_text(patterns: tuple[str, ...], tags: Tags = "") -> Q:
+    """Entries whose text matches any pattern or whose places match it from a word's start:
+    on SQLite by the text indexes (`_matching`), on PostgreSQL by the word index
+    (`search.words`), narrowed by the `tags` in the same scan."""
+    if connection.vendor == "sqlite":
+        return Q(study_id__in=_matching(patterns, "document", tags))
+    codes = tags if isinstance(tags, tuple) else ()
+    return words_matching(_text_and_places(patterns), codes)
+
+
+def _text_and_places(patterns: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """PostgreSQL: the patterns for the text, and as they apply to the places."""
+    places = tuple(at_word_start(pattern) for pattern in patterns)
+    return (("document", patterns), ("places", places))
 
 
 # Patterns in one regular expression: pg_trgm turns an alternation of more (`hjärtsvikt`'s
@@ -287,16 +304,6 @@ def _regex_any(column: str, patterns: tuple[str, ...]) -> Q:
     return found
 
 
-def _like_regex(pattern: str) -> str:
-    """A LIKE pattern as the regular expression matching the same texts."""
-    body = "".join(
-        ".*" if char == "%" else "." if char == "_" else re.escape(char) for char in pattern
-    )
-    start = "" if pattern.startswith("%") else "^"
-    end = "" if pattern.endswith("%") else "$"
-    return start + body.removeprefix(".*").removesuffix(".*") + end
-
-
 def _patterns_regex(patterns: tuple[str, ...]) -> str:
     return "(?:" + "|".join(_like_regex(p) for p in dict.fromkeys(patterns)) + ")"
 
@@ -313,6 +320,8 @@ def _matches_any(patterns: tuple[str, ...], column: str) -> bool:
                 if cursor.fetchone() is not None:
                     return True
         return False
+    if column == "document":
+        return words_found(_text_and_places(patterns))
     found = _matching(patterns, column)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM ({found.sql}) AS found LIMIT 1", found.params)  # noqa: S608
@@ -343,13 +352,11 @@ def _decided(terms: list[Term], column: str) -> list[_Matched]:
 
 
 def _text_filter(
-    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: str
+    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: Tags
 ) -> QuerySet[SearchEntry]:
     """Entries matching every term."""
     for item in matched:
-        entries = entries.filter(
-            study_id__in=_matching(item.patterns, "document", tags, item.guard)
-        )
+        entries = entries.filter(_in_text(item.patterns, tags))
     return entries
 
 
@@ -430,7 +437,7 @@ def _named(entries: QuerySet[SearchEntry], params: SearchParams) -> QuerySet[Sea
 
 
 def _in_titles(
-    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: str
+    entries: QuerySet[SearchEntry], matched: list[_Matched], tags: Tags
 ) -> QuerySet[SearchEntry]:
     """Entries with every term in a title: the text index finds them in the documents (which
     hold the titles), the titles decide."""
@@ -448,7 +455,7 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
         entries = entries.filter(study_id__in=identified)
     if params.identifiers or params.study_ids:
         entries = _named(entries, params)
-    tags = _fts_tags(params) if connection.vendor == "sqlite" else _pg_tags(params)
+    tags: Tags = _fts_tags(params) if connection.vendor == "sqlite" else _pg_tags(params)
     # The query, the titles and the conditions share one budget of patterns, in that order.
     terms = query_terms(words)
     room = MAX_PATTERNS - patterns_counted(terms)
@@ -472,7 +479,10 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
             # A condition without any searchable word matches nothing, as before.
             wanted |= every if every else Q(pk__in=[])
         entries = entries.filter(wanted)
-    if params.regions:
+    # On PostgreSQL the text's matches hold a tag of one of the regions, and an entry's region
+    # tags there are exactly its sites' regions (`index.words_tags`): nothing to look up.
+    on_tags = isinstance(tags, tuple) and bool(matched)
+    if params.regions and not (on_tags and _regions_tagged(params)):
         in_regions = SearchSite.objects.filter(region_code__in=params.regions)
         if matched:
             # The text already narrowed the entries: look up each one's sites (a list of
@@ -487,7 +497,8 @@ def _filtered(params: SearchParams) -> tuple[QuerySet[SearchEntry], list[_Matche
             )
         )
     simple = {
-        "status__in": params.statuses,
+        # On PostgreSQL the text's matches hold a tag of one of the statuses already.
+        "status__in": [] if on_tags and _statuses_tagged(params) else params.statuses,
         "phase__in": params.phases,
         "study_type__in": params.study_types,
         "sponsor_type__in": params.sponsor_types,
@@ -559,7 +570,7 @@ def site_distances(study: Study, near: str) -> dict[int, float]:
 
 
 def _page_sql(
-    entries: QuerySet[SearchEntry], params: SearchParams, matched: list[_Matched]
+    entries: QuerySet[Any], params: SearchParams, matched: list[_Matched]
 ) -> tuple[list[int], str | None]:
     """One page of ids in the sort order (after the cursor's row and the offset's rows), and
     the cursor to the next page."""
@@ -710,63 +721,42 @@ def _answer(params: SearchParams) -> _Answer:
 # than the search), and a search's own parallel workers take the cores the server's other
 # requests need: neither within a search.
 _PG_OPERATOR_COST = "0.05"
-_PG_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+# Sorting and counting the matches of a broad word (18,000 at 500,000 studies, with 65,000
+# sites) spilled to disk with the default 4 MB.
+_PG_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "32MB"}
 
 
-@contextmanager
-def _planner_told(settings: dict[str, str]) -> Iterator[dict[str, str]]:
-    """PostgreSQL: the settings for the queries inside, in a transaction; yields the settings
-    as they were, and sets them back at the end of a transaction that goes on (the end of
-    its own transaction does that, and a failure rolls them back with the savepoint). Nothing
-    on SQLite."""
-    if connection.vendor != "postgresql":
-        yield {}
-        return
-    outermost = not connection.in_atomic_block
-    names = list(settings)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # One round trip: the settings as they were (read first, in the CTE), then set.
-        before_sql = ", ".join(f"current_setting(%s) AS s{i}" for i in range(len(names)))
-        calls = ", ".join(["set_config(%s, %s, true)"] * len(names))
-        cursor.execute(
-            f"WITH b AS MATERIALIZED (SELECT {before_sql}) SELECT b.*, {calls} FROM b",  # noqa: S608
-            [*names, *(v for item in settings.items() for v in item)],
-        )
-        before = dict(zip(names, cursor.fetchone(), strict=False))
-        yield before
-        if not outermost:
-            _settings_set(cursor, before)
-
-
-def _settings_set(cursor: Any, settings: dict[str, str]) -> None:
-    """Settings of the running transaction, in one statement."""
-    calls = ", ".join(["set_config(%s, %s, true)"] * len(settings))
-    cursor.execute(f"SELECT {calls}", [v for item in settings.items() for v in item])
-
-
-# PostgreSQL: each connection's own table of a search's matches, made once (no catalogue
-# writes per search) and emptied when the transaction commits; the connections known to have
-# it (once the transaction that made it committed).
-_PG_MATCHES = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS search_matches "
-    "(study_id bigint PRIMARY KEY) ON COMMIT DELETE ROWS"
-)
+# PostgreSQL: each connection's own table of a search's matches (`SearchMatch`), made once (no
+# catalogue writes per search) and emptied when the transaction commits; the connections known
+# to have it (once the transaction that made it committed).
 _PG_MATCHES_MADE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _pg_matches_table() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{quote(str(field.column))} {field.db_type(connection)}"
+        + (" PRIMARY KEY" if field.primary_key else "")
+        for field in SearchMatch._meta.concrete_fields
+    )
+    return f"CREATE TEMPORARY TABLE IF NOT EXISTS search_matches ({columns}) ON COMMIT DELETE ROWS"
 
 
 @contextmanager
 def _matches_kept(
     entries: QuerySet[SearchEntry], *, then: dict[str, str]
-) -> Iterator[QuerySet[SearchEntry]]:
-    """The entries, found once into a temporary table of this connection: on SQLite made and
-    dropped each time, on PostgreSQL kept by the connection and emptied at commit (and the
-    planner's settings `then` once they are found)."""
+) -> Iterator[QuerySet[Any]]:
+    """The entries, found once into a temporary table of this connection: on SQLite their ids,
+    in a table made and dropped each time; on PostgreSQL with what the page and the counts
+    read of them (`SearchMatch`: they read no entry again), in a table kept by the connection
+    and emptied at commit (and the planner's settings `then` once they are found)."""
+    sqlite = connection.vendor == "sqlite"
+    columns = ["study_id"] if sqlite else [f.attname for f in SearchMatch._meta.concrete_fields]
     try:
-        inner, params = entries.order_by().values("study_id").query.sql_with_params()
+        inner, params = entries.order_by().values(*columns).query.sql_with_params()
     except EmptyResultSet:
         yield entries.none()
         return
-    sqlite = connection.vendor == "sqlite"
     table = "temp.search_matches" if sqlite else "pg_temp.search_matches"
     with connection.cursor() as cursor:
         if sqlite:
@@ -775,27 +765,30 @@ def _matches_kept(
         else:
             raw = connection.connection
             if raw not in _PG_MATCHES_MADE:
-                cursor.execute(_PG_MATCHES)
+                cursor.execute(_pg_matches_table())
                 transaction.on_commit(lambda: _PG_MATCHES_MADE.add(raw))
             if len(connection.atomic_blocks) > 1:
                 # In a transaction begun before the search: an earlier one's rows may be left.
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a constant)
-        cursor.execute(f"INSERT INTO {table} {inner}", params)
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        cursor.execute(f"INSERT INTO {table} ({names}) {inner}", params)
         if then:
             _settings_set(cursor, then)
+    if not sqlite:
+        yield SearchMatch.objects.all()
+        return
     try:
         yield SearchEntry.objects.filter(
             study_id__in=RawSQL(f"SELECT study_id FROM {table}", [])  # noqa: S611, S608
         )
     finally:
-        if sqlite:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS temp.search_matches")
 
 
 def _search(
     params: SearchParams,
-    entries: QuerySet[SearchEntry],
+    entries: QuerySet[Any],
     matched: list[_Matched],
     distances: dict[int, float],
 ) -> _Answer:
